@@ -91,10 +91,8 @@ impl Typology {
         if name.is_empty() {
             return Err(IdError::Empty("typology"));
         }
-        let canonical: CompactString = name
-            .chars()
-            .map(|c| if c == '_' || c == ' ' { '-' } else { c.to_ascii_lowercase() })
-            .collect();
+        let canonical: CompactString =
+            name.chars().map(|c| if c == '_' || c == ' ' { '-' } else { c.to_ascii_lowercase() }).collect();
         Ok(KNOWN
             .iter()
             .find(|(known, _)| *known == canonical)

@@ -241,7 +241,8 @@ mod tests {
         assert_eq!(Money::from_minor(i64::MIN, Currency::USD).checked_neg(), Err(MoneyError::Overflow));
         assert_eq!(a.checked_ratio(85, 100).unwrap().minor(), 128); // 127.5 -> 128 (even)
         assert_eq!(Money::from_minor(-150, Currency::USD).checked_ratio(85, 100).unwrap().minor(), -128);
-        assert_eq!(Money::from_minor(10, Currency::USD).checked_ratio(1, 4).unwrap().minor(), 2); // 2.5 -> 2
+        assert_eq!(Money::from_minor(10, Currency::USD).checked_ratio(1, 4).unwrap().minor(), 2);
+        // 2.5 -> 2
     }
 
     #[test]

@@ -1,0 +1,177 @@
+//! Native CSV: a header row naming the native columns (any order, optional ones may be left out), then one
+//! transaction per row.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use tonle_core::LabelledTransaction;
+
+use super::{Column, EncodedRow, FlatRow, COLUMNS, REQUIRED};
+use crate::error::{Location, ReadError, WriteError};
+use crate::writer::RecordWriter;
+
+/// Streams native CSV rows.
+pub struct CsvReader<R: Read> {
+    file: Arc<str>,
+    reader: csv::Reader<R>,
+    /// For each file column, the native column it holds.
+    columns: Vec<Column>,
+    record: csv::StringRecord,
+    done: bool,
+}
+
+impl CsvReader<BufReader<File>> {
+    /// Opens a file and checks its header.
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
+        let name: Arc<str> = path.display().to_string().into();
+        let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+        CsvReader::new(name, BufReader::with_capacity(1 << 16, file))
+    }
+}
+
+impl<R: Read> CsvReader<R> {
+    /// Reads from any byte stream; `name` is used in messages.
+    pub fn new(name: Arc<str>, input: R) -> Result<Self, ReadError> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        let header_location = || Location::line(&name, 1);
+        let headers = reader.headers().map_err(|e| ReadError::fatal(header_location(), e))?.clone();
+        let mut columns = Vec::with_capacity(headers.len());
+        for header in headers.iter() {
+            let header = header.trim_start_matches('\u{feff}');
+            let index = COLUMNS.iter().position(|c| *c == header).ok_or_else(|| {
+                ReadError::fatal(
+                    header_location().with_field(header),
+                    format!("unknown column; native columns are: {}", COLUMNS.join(", ")),
+                )
+            })?;
+            let column = ALL_COLUMNS[index];
+            if columns.contains(&column) {
+                return Err(ReadError::fatal(header_location().with_field(header), "column appears twice"));
+            }
+            columns.push(column);
+        }
+        if let Some(missing) = REQUIRED.iter().find(|c| !columns.contains(c)) {
+            return Err(ReadError::fatal(header_location().with_field(missing.name()), "required column is missing"));
+        }
+        Ok(CsvReader { file: name, reader, columns, record: csv::StringRecord::new(), done: false })
+    }
+}
+
+/// Every column, indexed like [`COLUMNS`].
+const ALL_COLUMNS: [Column; 26] = [
+    Column::Id,
+    Column::Time,
+    Column::Amount,
+    Column::Currency,
+    Column::ReceivedAmount,
+    Column::ReceivedCurrency,
+    Column::Channel,
+    Column::DebtorAccount,
+    Column::DebtorInstitution,
+    Column::DebtorParty,
+    Column::DebtorName,
+    Column::DebtorCountry,
+    Column::DebtorPhone,
+    Column::CreditorAccount,
+    Column::CreditorInstitution,
+    Column::CreditorParty,
+    Column::CreditorName,
+    Column::CreditorCountry,
+    Column::CreditorPhone,
+    Column::Device,
+    Column::Ip,
+    Column::Purpose,
+    Column::Reference,
+    Column::Illicit,
+    Column::Typology,
+    Column::Scenario,
+];
+
+impl<R: Read> Iterator for CsvReader<R> {
+    type Item = Result<LabelledTransaction, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                let location = Location::line(&self.file, line);
+                if self.record.len() != self.columns.len() {
+                    return Some(Err(ReadError::record(
+                        location,
+                        format!("has {} fields, the header has {}", self.record.len(), self.columns.len()),
+                    )));
+                }
+                let mut row = FlatRow::default();
+                for (column, text) in self.columns.iter().zip(self.record.iter()) {
+                    row.fields[*column as usize] = Some(text);
+                }
+                Some(row.decode().map_err(|e| ReadError::record(location.with_field(e.column), e.message)))
+            }
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                let location = Location::line(&self.file, line);
+                if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    // The record was consumed; the next one can still be read.
+                    Some(Err(ReadError::record(location, error)))
+                } else {
+                    self.done = true;
+                    Some(Err(ReadError::fatal(location, error)))
+                }
+            }
+        }
+    }
+}
+
+/// Writes native CSV with every column in the documented order.
+pub struct CsvWriter<W: Write> {
+    path: std::path::PathBuf,
+    writer: csv::Writer<W>,
+    row: EncodedRow,
+}
+
+impl CsvWriter<BufWriter<File>> {
+    /// Creates (or truncates) a file and writes the header.
+    pub fn create(path: &Path) -> Result<Self, WriteError> {
+        let file = File::create(path).map_err(|e| WriteError::io(path, e))?;
+        CsvWriter::new(path, BufWriter::with_capacity(1 << 16, file))
+    }
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Writes to any byte sink; `path` is used in messages.
+    pub fn new(path: &Path, output: W) -> Result<Self, WriteError> {
+        let mut writer = csv::WriterBuilder::new().from_writer(output);
+        writer.write_record(COLUMNS).map_err(|e| WriteError::encode(path, e))?;
+        Ok(CsvWriter { path: path.to_path_buf(), writer, row: EncodedRow::default() })
+    }
+
+    /// Flushes and returns the sink.
+    pub fn into_inner(self) -> Result<W, WriteError> {
+        let path = self.path;
+        self.writer.into_inner().map_err(|e| WriteError::encode(&path, e.error()))
+    }
+}
+
+impl<W: Write + Send> RecordWriter for CsvWriter<W> {
+    fn write(&mut self, record: &LabelledTransaction) -> Result<(), WriteError> {
+        self.row.encode(record);
+        self.writer
+            .write_record(self.row.fields().map(|field| field.unwrap_or("")))
+            .map_err(|e| WriteError::encode(&self.path, e))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), WriteError> {
+        let path = self.path.clone();
+        let mut inner = self.into_inner()?;
+        inner.flush().map_err(|e| WriteError::io(&path, e))
+    }
+}

@@ -1,0 +1,235 @@
+//! Native JSON Lines: one JSON object per line with the native column names as keys. Absent fields are left out
+//! (or `null`); `illicit` is a JSON boolean; every other value, amounts included, is a JSON string.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tonle_core::LabelledTransaction;
+
+use super::{Column, EncodedRow, FlatRow, COLUMNS};
+use crate::error::{Location, ReadError, WriteError};
+use crate::writer::RecordWriter;
+
+/// One JSON line, borrowing strings where they need no unescaping.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRow<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    amount: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    currency: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    received_amount: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    received_currency: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_account: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_institution: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_party: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_country: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    debtor_phone: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_account: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_institution: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_party: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_country: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    creditor_phone: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    ip: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    purpose: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reference: Option<Cow<'a, str>>,
+    illicit: Option<bool>,
+    #[serde(borrow)]
+    typology: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    scenario: Option<Cow<'a, str>>,
+}
+
+impl JsonRow<'_> {
+    fn flat(&self) -> FlatRow<'_> {
+        fn text<'r>(field: &'r Option<Cow<'_, str>>) -> Option<&'r str> {
+            field.as_deref()
+        }
+        let illicit = self.illicit.map(|flag| if flag { "true" } else { "false" });
+        FlatRow {
+            fields: [
+                text(&self.id),
+                text(&self.time),
+                text(&self.amount),
+                text(&self.currency),
+                text(&self.received_amount),
+                text(&self.received_currency),
+                text(&self.channel),
+                text(&self.debtor_account),
+                text(&self.debtor_institution),
+                text(&self.debtor_party),
+                text(&self.debtor_name),
+                text(&self.debtor_country),
+                text(&self.debtor_phone),
+                text(&self.creditor_account),
+                text(&self.creditor_institution),
+                text(&self.creditor_party),
+                text(&self.creditor_name),
+                text(&self.creditor_country),
+                text(&self.creditor_phone),
+                text(&self.device),
+                text(&self.ip),
+                text(&self.purpose),
+                text(&self.reference),
+                illicit,
+                text(&self.typology),
+                text(&self.scenario),
+            ],
+        }
+    }
+}
+
+/// Streams native JSON Lines; blank lines are skipped.
+pub struct JsonlReader<R: BufRead> {
+    file: Arc<str>,
+    input: R,
+    line: String,
+    line_number: u64,
+    done: bool,
+}
+
+impl JsonlReader<BufReader<File>> {
+    /// Opens a file.
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
+        let name: Arc<str> = path.display().to_string().into();
+        let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+        Ok(JsonlReader::new(name, BufReader::with_capacity(1 << 16, file)))
+    }
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Reads from any buffered byte stream; `name` is used in messages.
+    pub fn new(name: Arc<str>, input: R) -> Self {
+        JsonlReader { file: name, input, line: String::new(), line_number: 0, done: false }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<LabelledTransaction, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            self.line.clear();
+            self.line_number += 1;
+            let location = Location::line(&self.file, self.line_number);
+            match self.input.read_line(&mut self.line) {
+                Ok(0) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                    // Not UTF-8: `read_line` consumed the line; say so and go on with the next.
+                    return Some(Err(ReadError::record(location, "is not valid UTF-8")));
+                }
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(ReadError::fatal(location, format!("cannot read: {error}"))));
+                }
+            }
+            let text = self.line.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let row: JsonRow<'_> = match serde_json::from_str(text) {
+                Ok(row) => row,
+                Err(error) => return Some(Err(ReadError::record(location, format!("invalid JSON: {error}")))),
+            };
+            return Some(row.flat().decode().map_err(|e| ReadError::record(location.with_field(e.column), e.message)));
+        }
+    }
+}
+
+/// Writes native JSON Lines.
+pub struct JsonlWriter<W: Write> {
+    path: std::path::PathBuf,
+    output: W,
+    row: EncodedRow,
+}
+
+impl JsonlWriter<BufWriter<File>> {
+    /// Creates (or truncates) a file.
+    pub fn create(path: &Path) -> Result<Self, WriteError> {
+        let file = File::create(path).map_err(|e| WriteError::io(path, e))?;
+        Ok(JsonlWriter::new(path, BufWriter::with_capacity(1 << 16, file)))
+    }
+}
+
+impl<W: Write> JsonlWriter<W> {
+    /// Writes to any byte sink; `path` is used in messages.
+    pub fn new(path: &Path, output: W) -> Self {
+        JsonlWriter { path: path.to_path_buf(), output, row: EncodedRow::default() }
+    }
+
+    /// Flushes and returns the sink.
+    pub fn into_inner(mut self) -> Result<W, WriteError> {
+        self.output.flush().map_err(|e| WriteError::io(&self.path, e))?;
+        Ok(self.output)
+    }
+
+    fn write_row(&mut self) -> std::io::Result<()> {
+        let out = &mut self.output;
+        out.write_all(b"{")?;
+        let mut first = true;
+        for (name, field) in COLUMNS.iter().zip(self.row.fields()) {
+            let Some(text) = field else { continue };
+            if !first {
+                out.write_all(b",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *out, name)?;
+            out.write_all(b":")?;
+            if *name == Column::Illicit.name() {
+                out.write_all(text.as_bytes())?;
+            } else {
+                serde_json::to_writer(&mut *out, text)?;
+            }
+        }
+        out.write_all(b"}\n")
+    }
+}
+
+impl<W: Write + Send> RecordWriter for JsonlWriter<W> {
+    fn write(&mut self, record: &LabelledTransaction) -> Result<(), WriteError> {
+        self.row.encode(record);
+        self.write_row().map_err(|e| WriteError::io(&self.path, e))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), WriteError> {
+        self.into_inner().map(drop)
+    }
+}

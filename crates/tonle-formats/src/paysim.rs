@@ -1,0 +1,11 @@
+//! Reader for paysim (not written yet).
+
+use std::path::Path;
+
+use crate::error::{Location, ReadError};
+use crate::reader::{display_name, ReadOptions, Records};
+
+/// Opens a paysim file.
+pub fn open(path: &Path, _options: &ReadOptions) -> Result<Records, ReadError> {
+    Err(ReadError::fatal(Location::file(&display_name(path)), "the paysim reader is not written yet"))
+}
