@@ -40,9 +40,9 @@ impl OutputFormat {
     }
 }
 
-/// Creates a writer for a file, in the format its extension names.
-pub fn create_writer(path: &Path) -> Result<Box<dyn RecordWriter>, WriteError> {
-    Ok(match OutputFormat::from_path(path)? {
+/// Creates a writer for a file in a format (see [`OutputFormat::from_path`] to take it from the extension).
+pub fn create_writer(path: &Path, format: OutputFormat) -> Result<Box<dyn RecordWriter>, WriteError> {
+    Ok(match format {
         OutputFormat::Csv => Box::new(CsvWriter::create(path)?),
         OutputFormat::Jsonl => Box::new(JsonlWriter::create(path)?),
         OutputFormat::Parquet => Box::new(ParquetWriter::create(path)?),

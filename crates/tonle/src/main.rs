@@ -1,1 +1,117 @@
-fn main() {}
+//! `tonle`: real-time scam and money-laundering detection for payment flows. One binary, many subcommands.
+
+mod bench;
+mod import;
+mod progress;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tonle_core::{Currency, EventTime};
+use tonle_formats::InputFormat;
+
+#[derive(Parser)]
+#[command(name = "tonle", version, about = "Catch scams and money laundering in payment flows", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read transactions from outside formats and write them as native Parquet, CSV or JSON Lines.
+    Import(ImportArgs),
+    /// Describe a file of transactions: rows, time span, accounts, totals per currency, labels per typology.
+    Stats(StatsArgs),
+    /// Measure throughput and latency on generated data.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// What to do with a record that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    /// Stop at the first bad record; the output is not written.
+    Fail,
+    /// Skip bad records, count them and report each, keep every good one.
+    Skip,
+}
+
+/// Options shared by the commands that read inputs.
+#[derive(clap::Args, Clone)]
+pub struct InputArgs {
+    /// The input format.
+    #[arg(long = "from", default_value = "native", value_parser = parse_format)]
+    format: InputFormat,
+    /// Currency for sources that name none (AMLSim, PaySim).
+    #[arg(long, default_value = "USD")]
+    currency: Currency,
+    /// PaySim: the time of step 0 (RFC 3339); a step is one hour.
+    #[arg(long, default_value = "2025-01-01T00:00:00Z")]
+    start: EventTime,
+    /// AMLworld: the patterns file naming each laundering attempt's typology (default: X_Patterns.txt beside
+    /// X_Trans.csv).
+    #[arg(long)]
+    patterns: Option<PathBuf>,
+    /// What to do with a record that cannot be read.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    on_error: OnError,
+    /// Also write every skipped record's error, one per line, to this file.
+    #[arg(long)]
+    errors: Option<PathBuf>,
+}
+
+impl InputArgs {
+    fn read_options(&self) -> tonle_formats::ReadOptions {
+        tonle_formats::ReadOptions { currency: self.currency, start: self.start, patterns: self.patterns.clone() }
+    }
+}
+
+fn parse_format(text: &str) -> Result<InputFormat, String> {
+    text.parse()
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The input files, read in order into one output.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The output file: .parquet, .csv or .jsonl.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Print the summary as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The files to describe (together).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => import::run_import(&args.input, &args.files, &args.out, args.json),
+        Command::Stats(args) => import::run_stats(&args.input, &args.files, args.json),
+        Command::Bench(command) => bench::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

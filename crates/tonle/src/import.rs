@@ -1,0 +1,153 @@
+//! `tonle import` and `tonle stats`: read inputs with a chosen error policy, write native files, describe.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use tonle_core::LabelledTransaction;
+use tonle_formats::{create_writer, open_reader, OutputFormat, ReadError};
+
+use crate::progress::Progress;
+use crate::stats::Summary;
+use crate::{InputArgs, OnError};
+
+/// Bad records shown on the terminal before the rest are only counted (all go to `--errors`).
+const SHOWN_ERRORS: u64 = 20;
+
+/// What reading the inputs came to.
+struct Outcome {
+    summary: Summary,
+    skipped: u64,
+    /// Files that could not be read to their end (the records before the error were kept).
+    incomplete: Vec<ReadError>,
+}
+
+/// Reads every file in order, handing each good record to `sink`, and applies the error policy.
+fn read_all(
+    input: &InputArgs,
+    files: &[PathBuf],
+    mut sink: impl FnMut(&LabelledTransaction) -> Result<()>,
+) -> Result<Outcome> {
+    let options = input.read_options();
+    let mut errors_out = match &input.errors {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create the errors file {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let mut outcome = Outcome { summary: Summary::default(), skipped: 0, incomplete: Vec::new() };
+    let mut progress = Progress::start(String::new());
+    let mut report = |error: &ReadError, outcome: &mut Outcome| -> Result<()> {
+        if input.on_error == OnError::Fail {
+            bail!("{error}\n(use --on-error skip to skip bad records and keep the good ones)");
+        }
+        if let Some(out) = errors_out.as_mut() {
+            writeln!(out, "{error}").context("cannot write the errors file")?;
+        }
+        if error.fatal {
+            eprintln!("warning: {error}; the rest of this file was not read");
+            outcome.incomplete.push(error.clone());
+        } else {
+            outcome.skipped += 1;
+            if outcome.skipped <= SHOWN_ERRORS {
+                eprintln!("skipped: {error}");
+            }
+        }
+        Ok(())
+    };
+    for file in files {
+        progress.set_message(file.display().to_string());
+        let records = match open_reader(input.format, file, &options) {
+            Ok(records) => records,
+            Err(error) => {
+                report(&error, &mut outcome)?;
+                continue;
+            }
+        };
+        for record in records {
+            match record {
+                Ok(record) => {
+                    outcome.summary.add(&record);
+                    sink(&record)?;
+                    progress.tick();
+                }
+                Err(error) => report(&error, &mut outcome)?,
+            }
+        }
+    }
+    progress.finish();
+    if let Some(mut out) = errors_out {
+        out.flush().context("cannot write the errors file")?;
+    }
+    if outcome.skipped > SHOWN_ERRORS {
+        eprintln!("skipped: ... {} more (see --errors FILE for all)", outcome.skipped - SHOWN_ERRORS);
+    }
+    Ok(outcome)
+}
+
+/// The exit code and closing lines for an outcome.
+fn close(outcome: &Outcome, what: &str) -> ExitCode {
+    if outcome.skipped > 0 {
+        eprintln!("{what}: skipped {} bad records, kept {} good ones", outcome.skipped, outcome.summary.rows());
+    }
+    if outcome.incomplete.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{what}: {} input(s) could not be read to the end; the records before the error were kept", outcome.incomplete.len());
+        ExitCode::FAILURE
+    }
+}
+
+/// A sibling path for the output while it is written, renamed into place only when complete.
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+/// `tonle import`.
+pub fn run_import(input: &InputArgs, files: &[PathBuf], out: &Path, json: bool) -> Result<ExitCode> {
+    let started = Instant::now();
+    let partial = partial_path(out);
+    let format = OutputFormat::from_path(out)?;
+    let mut writer = create_writer(&partial, format)?;
+    let outcome = read_all(input, files, |record| Ok(writer.write(record)?));
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            drop(writer);
+            let _ = std::fs::remove_file(&partial);
+            return Err(error);
+        }
+    };
+    writer.finish()?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot move the finished output to {}", out.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let rows = outcome.summary.rows();
+    eprintln!(
+        "imported {rows} rows from {} file(s) into {} in {seconds:.2} s ({:.0} rows/s)",
+        files.len(),
+        out.display(),
+        rows as f64 / seconds.max(1e-9)
+    );
+    print_summary(&outcome.summary, json);
+    Ok(close(&outcome, "import"))
+}
+
+/// `tonle stats`.
+pub fn run_stats(input: &InputArgs, files: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let outcome = read_all(input, files, |_| Ok(()))?;
+    print_summary(&outcome.summary, json);
+    Ok(close(&outcome, "stats"))
+}
+
+fn print_summary(summary: &Summary, json: bool) {
+    if json {
+        println!("{}", summary.to_json());
+    } else {
+        print!("{summary}");
+    }
+}
