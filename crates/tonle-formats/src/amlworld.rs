@@ -41,16 +41,18 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use compact_str::CompactString;
 use tonle_core::{
     AccountId, Channel, Currency, EventTime, InstitutionId, Label, LabelledTransaction, Money, Party, ScenarioId, Text,
-    Transaction, TxId, Typology,
+    Transaction, Typology,
 };
 
+use crate::civil::{civil_time, digits};
+use crate::delimited::{amount_text, check_header, id_text, line_id, show, split_line, BadRow, LineReader, LineStatus};
 use crate::error::{Location, ReadError};
 use crate::reader::{display_name, ReadOptions, Records};
 
@@ -239,6 +241,12 @@ impl<R: BufRead> AmlWorldReader<R> {
         })
     }
 
+    /// The patterns, with the rows matched so far consumed: after the last record,
+    /// [`Patterns::unmatched`] counts the listed rows that no Trans row matched.
+    pub fn patterns(&self) -> Option<&Patterns> {
+        self.patterns.as_ref()
+    }
+
     fn decode(&mut self) -> Result<LabelledTransaction, BadRow> {
         let line = self.lines.line;
         let row = Row::parse(self.lines.text(), &self.currencies)?;
@@ -247,10 +255,10 @@ impl<R: BufRead> AmlWorldReader<R> {
             _ => (None, None),
         };
         let tx = Transaction {
-            id: line_id(&self.stem, line),
+            id: line_id(&self.stem, line)?,
             time: row.time,
-            debtor: Party::at(account(row.from_account), Some(institution(row.from_bank))),
-            creditor: Party::at(account(row.to_account), Some(institution(row.to_bank))),
+            debtor: Party::at(row.from_account, Some(row.from_bank)),
+            creditor: Party::at(row.to_account, Some(row.to_bank)),
             amount: row.paid,
             received: (row.received != row.paid).then_some(row.received),
             channel: row.format.channel(),
@@ -328,13 +336,13 @@ struct Key {
 }
 
 impl Key {
-    fn of(row: &Row<'_>) -> Key {
+    fn of(row: &Row) -> Key {
         Key {
             time: row.time,
-            from_bank: CompactString::new(strip_bank_zeros(row.from_bank)),
-            from_account: CompactString::new(row.from_account),
-            to_bank: CompactString::new(strip_bank_zeros(row.to_bank)),
-            to_account: CompactString::new(row.to_account),
+            from_bank: CompactString::new(strip_bank_zeros(row.from_bank.as_str())),
+            from_account: CompactString::new(row.from_account.as_str()),
+            to_bank: CompactString::new(strip_bank_zeros(row.to_bank.as_str())),
+            to_account: CompactString::new(row.to_account.as_str()),
             received: row.received,
             paid: row.paid,
             format: row.format,
@@ -474,7 +482,7 @@ impl Patterns {
     }
 
     /// Consumes the earliest attempt listing this row, if any.
-    fn take(&mut self, row: &Row<'_>) -> Option<(Option<Typology>, Option<ScenarioId>)> {
+    fn take(&mut self, row: &Row) -> Option<(Option<Typology>, Option<ScenarioId>)> {
         let key = Key::of(row);
         let queue = self.index.get_mut(&key)?;
         let index = queue.pop_front()?;
@@ -486,342 +494,62 @@ impl Patterns {
     }
 }
 
-/// One row, parsed; texts borrow the line.
-struct Row<'a> {
+/// One row, parsed.
+struct Row {
     time: EventTime,
-    from_bank: &'a str,
-    from_account: &'a str,
-    to_bank: &'a str,
-    to_account: &'a str,
+    from_bank: InstitutionId,
+    from_account: AccountId,
+    to_bank: InstitutionId,
+    to_account: AccountId,
     received: Money,
     paid: Money,
     format: PaymentFormat,
     laundering: bool,
 }
 
-impl<'a> Row<'a> {
-    fn parse(line: &'a [u8], currencies: &Currencies) -> Result<Row<'a>, BadRow> {
-        let mut fields = [&b""[..]; 11];
-        let count = split_fields(line, &mut fields);
-        if count != fields.len() {
-            return Err(BadRow::Count { found: count, expected: fields.len() });
-        }
+impl Row {
+    /// Reads the 11 fields, checking them in column order (a currency before its amount).
+    fn parse(line: &[u8], currencies: &Currencies) -> Result<Row, BadRow> {
+        let mut fields = [""; 11];
+        split_line(line, &mut fields)?;
         let [time, from_bank, from_account, to_bank, to_account, received, received_currency, paid, paid_currency, format, laundering] =
             fields;
-        let time = parse_minute_time(time)
-            .ok_or_else(|| BadRow::field(0, format!("{} is not a time of the form YYYY/MM/DD HH:MM", show(time))))?;
+        let time = parse_minute_time(time.as_bytes()).ok_or_else(|| {
+            BadRow::field(0, format!("{} is not a time of the form YYYY/MM/DD HH:MM", show(time.as_bytes())))
+        })?;
+        let from_bank = InstitutionId::new(id_text(from_bank, 1, "a bank id")?).map_err(|e| BadRow::field(1, e))?;
+        let from_account =
+            AccountId::new(id_text(from_account, 2, "an account id")?).map_err(|e| BadRow::field(2, e))?;
+        let to_bank = InstitutionId::new(id_text(to_bank, 3, "a bank id")?).map_err(|e| BadRow::field(3, e))?;
+        let to_account = AccountId::new(id_text(to_account, 4, "an account id")?).map_err(|e| BadRow::field(4, e))?;
         let received_currency = currency(currencies, received_currency, 6)?;
+        let received = amount_text(received, received_currency, 5)?;
         let paid_currency = currency(currencies, paid_currency, 8)?;
-        let format = utf8(format, 9).ok().and_then(PaymentFormat::parse).ok_or_else(|| {
+        let paid = amount_text(paid, paid_currency, 7)?;
+        let format = PaymentFormat::parse(format).ok_or_else(|| {
             let names: Vec<_> = PaymentFormat::ALL.iter().map(|(_, name)| *name).collect();
-            BadRow::field(9, format!("{} is not a payment format (expected one of: {})", show(format), names.join(", ")))
+            BadRow::field(
+                9,
+                format!("{} is not a payment format (expected one of: {})", show(format.as_bytes()), names.join(", ")),
+            )
         })?;
         let laundering = match laundering {
-            b"0" => false,
-            b"1" => true,
-            other => return Err(BadRow::field(10, format!("{} is not 0 or 1", show(other)))),
+            "0" => false,
+            "1" => true,
+            other => return Err(BadRow::field(10, format!("{} is not 0 or 1", show(other.as_bytes())))),
         };
-        Ok(Row {
-            time,
-            from_bank: id_text(from_bank, 1, "a bank id")?,
-            from_account: id_text(from_account, 2, "an account id")?,
-            to_bank: id_text(to_bank, 3, "a bank id")?,
-            to_account: id_text(to_account, 4, "an account id")?,
-            received: amount(received, received_currency, 5)?,
-            paid: amount(paid, paid_currency, 7)?,
-            format,
-            laundering,
-        })
+        Ok(Row { time, from_bank, from_account, to_bank, to_account, received, paid, format, laundering })
     }
 }
 
-fn currency(currencies: &Currencies, name: &[u8], column: usize) -> Result<Currency, BadRow> {
-    currencies.get(name).ok_or_else(|| {
+fn currency(currencies: &Currencies, name: &str, column: usize) -> Result<Currency, BadRow> {
+    currencies.get(name.as_bytes()).ok_or_else(|| {
         let names: Vec<_> = CURRENCY_NAMES.iter().map(|(name, _)| *name).collect();
-        BadRow::field(column, format!("{} is not a currency name (expected one of: {})", show(name), names.join(", ")))
+        BadRow::field(
+            column,
+            format!("{} is not a currency name (expected one of: {})", show(name.as_bytes()), names.join(", ")),
+        )
     })
-}
-
-fn id_text<'a>(bytes: &'a [u8], column: usize, what: &str) -> Result<&'a str, BadRow> {
-    if bytes.is_empty() {
-        return Err(BadRow::field(column, format!("is empty (expected {what})")));
-    }
-    utf8(bytes, column)
-}
-
-fn utf8(bytes: &[u8], column: usize) -> Result<&str, BadRow> {
-    std::str::from_utf8(bytes).map_err(|_| BadRow::field(column, format!("{} is not UTF-8 text", show(bytes))))
-}
-
-/// A non-negative decimal amount, rounded half to even to the currency's minor unit.
-pub(crate) fn amount(bytes: &[u8], currency: Currency, column: usize) -> Result<Money, BadRow> {
-    let expected = || {
-        BadRow::field(column, format!("{} is not an amount (expected a non-negative decimal such as 3697.34)", show(bytes)))
-    };
-    let text = std::str::from_utf8(bytes).map_err(|_| expected())?;
-    let money = Money::parse_rounded(text, currency).map_err(|e| match e {
-        tonle_core::MoneyError::Amount(tonle_core::decimal::DecimalError::Overflow(_)) => {
-            BadRow::field(column, format!("{} is too large for {currency}", show(bytes)))
-        }
-        _ => expected(),
-    })?;
-    if money.is_negative() {
-        return Err(expected());
-    }
-    Ok(money)
-}
-
-/// An id the row has checked to be non-empty.
-fn account(text: &str) -> AccountId {
-    AccountId::new(text).unwrap_or_else(|_| unreachable_id())
-}
-
-fn institution(text: &str) -> InstitutionId {
-    InstitutionId::new(text).unwrap_or_else(|_| unreachable_institution())
-}
-
-#[cold]
-fn unreachable_id() -> AccountId {
-    // Rows check ids are non-empty before they get here.
-    AccountId::new("?").unwrap_or_else(|_| unreachable_id())
-}
-
-#[cold]
-fn unreachable_institution() -> InstitutionId {
-    InstitutionId::new("?").unwrap_or_else(|_| unreachable_institution())
-}
-
-// ------------------------------------------------------------------------------------------------------------
-// Shared by the AMLworld and PaySim readers: lines, fields, ids, times and row errors.
-
-/// Lines longer than this are refused (a record error), so a file without newlines cannot exhaust memory.
-pub(crate) const MAX_LINE: usize = 1 << 20;
-
-/// What [`LineReader::next_line`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LineStatus {
-    /// A line, in [`LineReader::text`] (without its `\n` or `\r\n`).
-    Line,
-    /// A line longer than [`MAX_LINE`], skipped.
-    TooLong,
-    /// The end of the input.
-    End,
-}
-
-/// Reads lines into one reused buffer.
-pub(crate) struct LineReader<R> {
-    input: R,
-    buffer: Vec<u8>,
-    /// The 1-based number of the last line read.
-    pub(crate) line: u64,
-}
-
-impl<R: BufRead> LineReader<R> {
-    pub(crate) fn new(input: R) -> LineReader<R> {
-        LineReader { input, buffer: Vec::with_capacity(256), line: 0 }
-    }
-
-    pub(crate) fn next_line(&mut self) -> io::Result<LineStatus> {
-        self.buffer.clear();
-        let read = self.input.by_ref().take(MAX_LINE as u64 + 1).read_until(b'\n', &mut self.buffer)?;
-        if read == 0 {
-            return Ok(LineStatus::End);
-        }
-        self.line += 1;
-        if self.buffer.last() == Some(&b'\n') {
-            self.buffer.pop();
-        } else if self.buffer.len() > MAX_LINE {
-            // Skip the rest of the line without keeping it.
-            loop {
-                self.buffer.clear();
-                let read = self.input.by_ref().take(MAX_LINE as u64).read_until(b'\n', &mut self.buffer)?;
-                if read == 0 || self.buffer.last() == Some(&b'\n') {
-                    break;
-                }
-            }
-            self.buffer.clear();
-            return Ok(LineStatus::TooLong);
-        }
-        if self.buffer.last() == Some(&b'\r') {
-            self.buffer.pop();
-        }
-        Ok(LineStatus::Line)
-    }
-
-    /// The last line read.
-    pub(crate) fn text(&self) -> &[u8] {
-        &self.buffer
-    }
-
-    pub(crate) fn too_long(&self, file: &Arc<str>) -> ReadError {
-        ReadError::record(Location::line(file, self.line), format!("is longer than {MAX_LINE} bytes"))
-    }
-}
-
-/// Reads the first line and checks it is one of the `headers`; returns which one. A missing or different
-/// header is fatal.
-pub(crate) fn check_header<R: BufRead>(
-    file: &Arc<str>,
-    lines: &mut LineReader<R>,
-    headers: &[&[&str]],
-    what: &str,
-) -> Result<usize, ReadError> {
-    let at = || Location::line(file, 1);
-    let first = match lines.next_line().map_err(|e| ReadError::io(file, &e))? {
-        LineStatus::End => return Err(ReadError::fatal(at(), format!("the file is empty (expected {what})"))),
-        LineStatus::TooLong => return Err(ReadError::fatal(at(), format!("is not {what}: the line is too long"))),
-        LineStatus::Line => lines.text(),
-    };
-    let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
-    let mut fields = [&b""[..]; 16];
-    let count = split_fields(first, &mut fields);
-    if let Some(found) = headers.iter().position(|header| {
-        header.len() == count && header.iter().zip(&fields).all(|(name, field)| name.as_bytes() == *field)
-    }) {
-        return Ok(found);
-    }
-    // Name the first column that differs from the closest header (the one of the same length, else the first).
-    let header = headers.iter().find(|h| h.len() == count).unwrap_or(&headers[0]);
-    let expected = header.join(",");
-    let differs = header.iter().zip(&fields[..count.min(fields.len())]).position(|(name, field)| name.as_bytes() != *field);
-    Err(match differs {
-        Some(column) => ReadError::fatal(
-            at().with_field(header[column]),
-            format!(
-                "column {} is {}; expected {what}: {expected}",
-                column + 1,
-                show(fields[column]),
-            ),
-        ),
-        None => ReadError::fatal(at(), format!("has {count} columns; expected {what}: {expected}")),
-    })
-}
-
-/// Splits a line on commas into `fields`; returns how many fields the line has (possibly more than fit).
-pub(crate) fn split_fields<'a, const N: usize>(line: &'a [u8], fields: &mut [&'a [u8]; N]) -> usize {
-    let mut count = 0;
-    for field in line.split(|&b| b == b',') {
-        if let Some(slot) = fields.get_mut(count) {
-            *slot = field;
-        }
-        count += 1;
-    }
-    count
-}
-
-/// A row that could not be read: the wrong number of fields, or one bad field.
-#[derive(Debug)]
-pub(crate) enum BadRow {
-    /// The row has `found` fields instead of `expected`.
-    Count { found: usize, expected: usize },
-    /// A field (by position) and what is wrong with it.
-    Field { column: usize, message: String },
-}
-
-impl BadRow {
-    pub(crate) fn field(column: usize, message: impl Into<String>) -> BadRow {
-        BadRow::Field { column, message: message.into() }
-    }
-
-    /// The record error, naming the line and, for a bad field, the column from `names`.
-    pub(crate) fn into_error(self, file: &Arc<str>, line: u64, names: &[&str]) -> ReadError {
-        let location = Location::line(file, line);
-        match self {
-            BadRow::Count { found, expected } => {
-                ReadError::record(location, format!("has {found} fields; expected {expected}"))
-            }
-            BadRow::Field { column, message } => {
-                let name = names.get(column).copied().unwrap_or("?");
-                ReadError::record(location.with_field(name), message)
-            }
-        }
-    }
-}
-
-/// A field's text for messages: quoted, cut at 40 characters, invalid UTF-8 replaced.
-pub(crate) fn show(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if text.chars().count() > 40 {
-        let cut: String = text.chars().take(40).collect();
-        format!("{cut:?}...")
-    } else {
-        format!("{text:?}")
-    }
-}
-
-/// The transaction id `<stem>:<line>`; inline (no allocation) while it fits 24 bytes.
-pub(crate) fn line_id(stem: &str, line: u64) -> TxId {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut rest = line;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let mut id = CompactString::with_capacity(stem.len() + 1 + digits.len() - start);
-    id.push_str(stem);
-    id.push(':');
-    // Only ASCII digits were written.
-    id.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
-    // Never empty: it holds at least the colon and one digit.
-    TxId::new(id).unwrap_or_else(|_| unreachable_tx_id())
-}
-
-#[cold]
-fn unreachable_tx_id() -> TxId {
-    TxId::new(":").unwrap_or_else(|_| unreachable_tx_id())
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = if year >= 0 { year } else { year - 399 } / 400;
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        _ => 28,
-    }
-}
-
-/// A checked calendar time (years 0000 to 9999) as an event time.
-pub(crate) fn civil_time(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<EventTime> {
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
-        return None;
-    }
-    if second > 59 || year > 9999 {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    EventTime::from_millis(seconds * 1000).ok()
-}
-
-/// The value of a run of ASCII digits.
-pub(crate) fn digits(bytes: &[u8]) -> Option<u32> {
-    if bytes.is_empty() || bytes.len() > 9 {
-        return None;
-    }
-    let mut value = 0u32;
-    for &b in bytes {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + u32::from(b - b'0');
-    }
-    Some(value)
 }
 
 /// `YYYY/MM/DD HH:MM` or `YYYY-MM-DD HH:MM`, optionally with `:SS`, as UTC.
@@ -866,18 +594,6 @@ mod tests {
     }
 
     #[test]
-    fn days_from_civil_agrees_with_chrono() {
-        use chrono::{Datelike, NaiveDate};
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-        let mut date = NaiveDate::from_ymd_opt(1599, 12, 25).unwrap();
-        while date.year() < 2403 {
-            let expected = (date - epoch).num_days();
-            assert_eq!(days_from_civil(i64::from(date.year()), date.month(), date.day()), expected, "{date}");
-            date = date + chrono::Days::new(13);
-        }
-    }
-
-    #[test]
     fn minute_times() {
         let t = parse_minute_time(b"2022/09/01 00:20").unwrap();
         assert_eq!(t.to_string(), "2022-09-01T00:20:00.000Z");
@@ -898,13 +614,6 @@ mod tests {
         ] {
             assert_eq!(parse_minute_time(bad), None, "{}", String::from_utf8_lossy(bad));
         }
-    }
-
-    #[test]
-    fn line_ids() {
-        assert_eq!(line_id("HI-Small_Trans", 2).as_str(), "HI-Small_Trans:2");
-        assert_eq!(line_id("x", 0).as_str(), "x:0");
-        assert_eq!(line_id("", u64::MAX).as_str(), ":18446744073709551615");
     }
 
     #[test]

@@ -14,6 +14,8 @@
 
 pub mod amlsim;
 pub mod amlworld;
+mod civil;
+mod delimited;
 pub mod error;
 pub mod iso20022;
 pub mod native;

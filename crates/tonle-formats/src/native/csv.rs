@@ -2,7 +2,7 @@
 //! transaction per row.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,25 +15,32 @@ use crate::writer::RecordWriter;
 /// Streams native CSV rows.
 pub struct CsvReader<R: Read> {
     file: Arc<str>,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<BufReader<R>>,
+    /// Added to the csv crate's line numbers: it counts the `\n` of a record's CRLF only when it reads the
+    /// next record, so in a CRLF file it reports each record one line early.
+    line_offset: u64,
     /// For each file column, the native column it holds.
     columns: Vec<Column>,
     record: csv::StringRecord,
     done: bool,
 }
 
-impl CsvReader<BufReader<File>> {
+impl CsvReader<File> {
     /// Opens a file and checks its header.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
         let name: Arc<str> = path.display().to_string().into();
         let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
-        CsvReader::new(name, BufReader::with_capacity(1 << 16, file))
+        CsvReader::new(name, file)
     }
 }
 
 impl<R: Read> CsvReader<R> {
     /// Reads from any byte stream; `name` is used in messages.
     pub fn new(name: Arc<str>, input: R) -> Result<Self, ReadError> {
+        let mut input = BufReader::with_capacity(1 << 16, input);
+        let head = input.fill_buf().map_err(|e| ReadError::io(&name, &e))?;
+        let crlf = head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+        let line_offset = u64::from(crlf);
         let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
         let header_location = || Location::line(&name, 1);
         let headers = reader.headers().map_err(|e| ReadError::fatal(header_location(), e))?.clone();
@@ -55,7 +62,7 @@ impl<R: Read> CsvReader<R> {
         if let Some(missing) = REQUIRED.iter().find(|c| !columns.contains(c)) {
             return Err(ReadError::fatal(header_location().with_field(missing.name()), "required column is missing"));
         }
-        Ok(CsvReader { file: name, reader, columns, record: csv::StringRecord::new(), done: false })
+        Ok(CsvReader { file: name, reader, line_offset, columns, record: csv::StringRecord::new(), done: false })
     }
 }
 
@@ -102,7 +109,7 @@ impl<R: Read> Iterator for CsvReader<R> {
                 None
             }
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
+                let line = self.record.position().map_or(0, |p| p.line()) + self.line_offset;
                 let location = Location::line(&self.file, line);
                 if self.record.len() != self.columns.len() {
                     return Some(Err(ReadError::record(
@@ -117,7 +124,7 @@ impl<R: Read> Iterator for CsvReader<R> {
                 Some(row.decode().map_err(|e| ReadError::record(location.with_field(e.column), e.message)))
             }
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| p.line()) + self.line_offset;
                 let location = Location::line(&self.file, line);
                 if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) {
                     // The record was consumed; the next one can still be read.
