@@ -101,7 +101,11 @@ fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str) -> Result<ExitCode> {
     println!("  rows          {} ({} unreadable)", summary.rows(), errors);
     println!("  input         {:.1} MB, output {:.1} MB", input_bytes as f64 / 1e6, output_bytes as f64 / 1e6);
     println!("  time          {seconds:.3} s");
-    println!("  throughput    {:.0} rows/s, {:.1} MB/s of CSV", rows as f64 / seconds, input_bytes as f64 / 1e6 / seconds);
+    println!(
+        "  throughput    {:.0} rows/s, {:.1} MB/s of CSV",
+        rows as f64 / seconds,
+        input_bytes as f64 / 1e6 / seconds
+    );
     println!(
         "  per-row latency (chunks of {CHUNK} rows)  p50 {:.0} ns  p90 {:.0} ns  p99 {:.0} ns  max {:.0} ns",
         percentile(0.5),
@@ -162,7 +166,8 @@ fn write_amlworld(path: &Path, rows: u64) -> Result<()> {
         let cents = 10u64.pow(rng.below(7) as u32 + 1) + rng.below(1_000_000);
         let currency = CURRENCIES[rng.below(CURRENCIES.len() as u64) as usize];
         let format = FORMATS[rng.below(FORMATS.len() as u64) as usize];
-        let (amount, frac) = if currency == "Bitcoin" { (cents / 1_000_000, cents % 1_000_000) } else { (cents / 100, cents % 100) };
+        let (amount, frac) =
+            if currency == "Bitcoin" { (cents / 1_000_000, cents % 1_000_000) } else { (cents / 100, cents % 100) };
         let width = if currency == "Bitcoin" { 6 } else { 2 };
         let laundering = u8::from(rng.below(1000) == 0);
         writeln!(

@@ -96,7 +96,10 @@ fn close(outcome: &Outcome, what: &str) -> ExitCode {
     if outcome.incomplete.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("{what}: {} input(s) could not be read to the end; the records before the error were kept", outcome.incomplete.len());
+        eprintln!(
+            "{what}: {} input(s) could not be read to the end; the records before the error were kept",
+            outcome.incomplete.len()
+        );
         ExitCode::FAILURE
     }
 }

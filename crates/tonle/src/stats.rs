@@ -145,7 +145,13 @@ impl fmt::Display for Summary {
         }
         let _ = writeln!(out, "channels:");
         for (channel, rows) in &self.per_channel {
-            let _ = writeln!(out, "  {:<16} {:>12} rows  {:>7.3}%", channel.as_str(), rows, 100.0 * share(*rows, self.rows));
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>12} rows  {:>7.3}%",
+                channel.as_str(),
+                rows,
+                100.0 * share(*rows, self.rows)
+            );
         }
         if self.labelled == 0 {
             let _ = writeln!(out, "labels      none (unlabelled source)");
@@ -179,10 +185,17 @@ mod tests {
     use super::*;
     use tonle_core::{AccountId, InstitutionId, Label, Money, Transaction, TxId, Typology};
 
-    fn record(id: &str, time: i64, bank: &str, from: &str, to: &str, amount: Money, label: Option<Label>) -> LabelledTransaction {
-        let party = |account: &str| {
-            Party::at(AccountId::new(account).unwrap(), Some(InstitutionId::new(bank).unwrap()))
-        };
+    fn record(
+        id: &str,
+        time: i64,
+        bank: &str,
+        from: &str,
+        to: &str,
+        amount: Money,
+        label: Option<Label>,
+    ) -> LabelledTransaction {
+        let party =
+            |account: &str| Party::at(AccountId::new(account).unwrap(), Some(InstitutionId::new(bank).unwrap()));
         LabelledTransaction {
             tx: Transaction::new(
                 TxId::new(id).unwrap(),
