@@ -27,20 +27,23 @@ pub enum BenchCommand {
         /// Output file extension: parquet, csv or jsonl.
         #[arg(long, default_value = "parquet")]
         to: String,
+        /// Keep the generated input and the output (to profile `tonle import` on them, say).
+        #[arg(long)]
+        keep: bool,
     },
 }
 
 /// Runs a benchmark.
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
-        BenchCommand::Import { rows, dir, to } => bench_import(rows, dir, &to),
+        BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
     }
 }
 
 /// Rows timed together; the latency of a chunk divided by its rows is the per-row latency it reports.
 const CHUNK: u64 = 1024;
 
-fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str) -> Result<ExitCode> {
+fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str, keep: bool) -> Result<ExitCode> {
     let temp;
     let dir = match dir {
         Some(dir) => dir,
@@ -116,8 +119,12 @@ fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str) -> Result<ExitCode> {
     if let (Some(before), Some(after)) = (rss_before, peak_rss_kib()) {
         println!("  peak memory   {:.1} MiB (before import {:.1} MiB)", after as f64 / 1024.0, before as f64 / 1024.0);
     }
-    let _ = std::fs::remove_file(&input);
-    let _ = std::fs::remove_file(&output);
+    if keep {
+        println!("  kept          {} and {}", input.display(), output.display());
+    } else {
+        let _ = std::fs::remove_file(&input);
+        let _ = std::fs::remove_file(&output);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

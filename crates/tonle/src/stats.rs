@@ -1,10 +1,11 @@
 //! Describing a set of transactions: rows, time span, accounts, totals per currency, channels, and the share of
 //! each ground-truth typology. Memory grows with the number of distinct accounts, never with rows.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use rustc_hash::{FxBuildHasher, FxHashSet};
 
 use serde_json::{json, Value};
 use tonle_core::{Channel, Currency, EventTime, LabelledTransaction, Party};
@@ -15,8 +16,9 @@ pub struct Summary {
     rows: u64,
     first: Option<EventTime>,
     last: Option<EventTime>,
-    /// Hashes of (institution, account): AMLworld reuses account numbers across banks.
-    accounts: HashSet<u64>,
+    /// 64-bit hashes of (institution, account): AMLworld reuses account numbers across banks. With a million
+    /// accounts the chance that two share a hash is about 3 in 100 million.
+    accounts: FxHashSet<u64>,
     per_currency: BTreeMap<Currency, CurrencyTotal>,
     per_channel: BTreeMap<Channel, u64>,
     labelled: u64,
@@ -33,7 +35,7 @@ struct CurrencyTotal {
 }
 
 fn account_key(party: &Party) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = FxBuildHasher.build_hasher();
     party.institution.hash(&mut hasher);
     party.account.hash(&mut hasher);
     hasher.finish()
