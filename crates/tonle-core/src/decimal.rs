@@ -51,6 +51,9 @@ const MAX_DIGITS: u32 = 38;
 impl Decimal {
     /// Parses `[+-]digits[.digits][(e|E)[+-]digits]`; at least one digit must be given.
     pub fn parse(text: &str) -> Result<Decimal, DecimalError> {
+        if let Some(decimal) = Decimal::parse_short(text.as_bytes()) {
+            return Ok(decimal);
+        }
         let syntax = || DecimalError::Syntax(text.to_owned());
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -110,6 +113,35 @@ impl Decimal {
             scale -= exponent;
         }
         Ok(Decimal { negative, mantissa, scale })
+    }
+
+    /// The common case, fast: `[-]digits[.digits]` with at most 19 characters, so the digits fit a `u64`.
+    /// `None` for anything else, which the general parser then reads (or rejects).
+    #[inline]
+    fn parse_short(bytes: &[u8]) -> Option<Decimal> {
+        let (negative, digits) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, bytes),
+        };
+        if digits.is_empty() || digits.len() > 19 {
+            return None;
+        }
+        let mut mantissa: u64 = 0;
+        let mut point = None;
+        for (i, &b) in digits.iter().enumerate() {
+            match b {
+                b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(b - b'0'),
+                b'.' if point.is_none() => point = Some(i),
+                _ => return None,
+            }
+        }
+        let scale = match point {
+            // A lone "." or "-." has no digit: leave it to the general parser to reject.
+            Some(_) if digits.len() == 1 => return None,
+            Some(i) => (digits.len() - i - 1) as i32,
+            None => 0,
+        };
+        Some(Decimal { negative, mantissa: u128::from(mantissa), scale })
     }
 
     /// The value as a signed count of `10^-places` units, exact or rounded as asked.

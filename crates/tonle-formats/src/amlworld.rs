@@ -204,7 +204,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Records, ReadError> {
     };
     let patterns = patterns_path.map(|p| Patterns::open(&p)).transpose()?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let reader = AmlWorldReader::new(name, &stem, BufReader::with_capacity(1 << 16, file), patterns)?;
+    let reader = AmlWorldReader::new(name, &stem, BufReader::with_capacity(1 << 20, file), patterns)?;
     Ok(Box::new(reader))
 }
 

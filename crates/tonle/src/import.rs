@@ -18,11 +18,13 @@ use crate::{InputArgs, OnError};
 const SHOWN_ERRORS: u64 = 20;
 
 /// What reading the inputs came to.
-struct Outcome {
-    summary: Summary,
-    skipped: u64,
+pub struct Outcome {
+    /// The description of every good record.
+    pub summary: Summary,
+    /// Bad records skipped.
+    pub skipped: u64,
     /// Files that could not be read to their end (the records before the error were kept).
-    incomplete: Vec<ReadError>,
+    pub incomplete: Vec<ReadError>,
 }
 
 /// Reads every file in order, handing each good record to `sink`, and applies the error policy.
@@ -111,13 +113,17 @@ fn partial_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// `tonle import`.
-pub fn run_import(input: &InputArgs, files: &[PathBuf], out: &Path, json: bool) -> Result<ExitCode> {
-    let started = Instant::now();
+/// Reads the inputs into one native file, as `tonle import` does; `after_each` runs after each record is
+/// written (the benchmark times with it). The output appears under its name only when complete.
+pub fn import_files(input: &InputArgs, files: &[PathBuf], out: &Path, mut after_each: impl FnMut()) -> Result<Outcome> {
     let partial = partial_path(out);
     let format = OutputFormat::from_path(out)?;
     let mut writer = create_writer(&partial, format)?;
-    let outcome = read_all(input, files, |record| Ok(writer.write(record)?));
+    let outcome = read_all(input, files, |record| {
+        writer.write(record)?;
+        after_each();
+        Ok(())
+    });
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -128,6 +134,13 @@ pub fn run_import(input: &InputArgs, files: &[PathBuf], out: &Path, json: bool) 
     };
     writer.finish()?;
     std::fs::rename(&partial, out).with_context(|| format!("cannot move the finished output to {}", out.display()))?;
+    Ok(outcome)
+}
+
+/// `tonle import`.
+pub fn run_import(input: &InputArgs, files: &[PathBuf], out: &Path, json: bool) -> Result<ExitCode> {
+    let started = Instant::now();
+    let outcome = import_files(input, files, out, || {})?;
     let seconds = started.elapsed().as_secs_f64();
     let rows = outcome.summary.rows();
     eprintln!(
@@ -151,6 +164,6 @@ fn print_summary(summary: &Summary, json: bool) {
     if json {
         println!("{}", summary.to_json());
     } else {
-        print!("{summary}");
+        print!("{}", summary.to_table());
     }
 }

@@ -1,6 +1,7 @@
 //! `tonle`: real-time scam and money-laundering detection for payment flows. One binary, many subcommands.
 
 mod bench;
+mod distinct;
 mod import;
 mod progress;
 mod stats;

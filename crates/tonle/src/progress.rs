@@ -1,5 +1,6 @@
 //! A progress line for long runs: rows read and the rate, on standard error, only when it is a terminal.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,7 +22,10 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(message);
-        bar.enable_steady_tick(Duration::from_millis(250));
+        // Redraw on a timer only where someone can see it: the ticker is a thread of its own.
+        if std::io::stderr().is_terminal() {
+            bar.enable_steady_tick(Duration::from_millis(250));
+        }
         Progress { bar, pending: 0 }
     }
 

@@ -2,10 +2,12 @@
 //! each ground-truth typology. Memory grows with the number of distinct accounts, never with rows.
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::FxBuildHasher;
+
+use crate::distinct::DistinctCounter;
 
 use serde_json::{json, Value};
 use tonle_core::{Channel, Currency, EventTime, LabelledTransaction, Party};
@@ -18,7 +20,7 @@ pub struct Summary {
     last: Option<EventTime>,
     /// 64-bit hashes of (institution, account): AMLworld reuses account numbers across banks. With a million
     /// accounts the chance that two share a hash is about 3 in 100 million.
-    accounts: FxHashSet<u64>,
+    accounts: DistinctCounter,
     per_currency: BTreeMap<Currency, CurrencyTotal>,
     per_channel: BTreeMap<Channel, u64>,
     labelled: u64,
@@ -58,7 +60,11 @@ impl Summary {
             self.labelled += 1;
             self.illicit += u64::from(label.illicit);
             let name = label.typology.as_ref().map_or("-", |t| t.as_str());
-            let entry = self.per_typology.entry(name.to_owned()).or_default();
+            // Look up before inserting, so the name is copied once per typology, not once per row.
+            let entry = match self.per_typology.get_mut(name) {
+                Some(entry) => entry,
+                None => self.per_typology.entry(name.to_owned()).or_default(),
+            };
             entry.0 += 1;
             entry.1 += u64::from(label.illicit);
         }
@@ -67,6 +73,11 @@ impl Summary {
     /// Rows seen.
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// Distinct accounts seen, debtor or creditor.
+    pub fn accounts(&self) -> usize {
+        self.accounts.len()
     }
 
     /// The summary as JSON, for scripts.
@@ -121,8 +132,9 @@ fn share(part: u64, whole: u64) -> f64 {
     }
 }
 
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Summary {
+    /// The summary as a table, for people.
+    pub fn to_table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "rows        {}", self.rows);
         match (self.first, self.last) {
@@ -178,7 +190,7 @@ impl fmt::Display for Summary {
                 );
             }
         }
-        f.write_str(&out)
+        out
     }
 }
 
@@ -231,6 +243,6 @@ mod tests {
         assert_eq!(json["illicit"], 2);
         assert_eq!(json["typologies"][1]["typology"], "fan-in");
         assert_eq!(json["typologies"][1]["share"], 0.5);
-        assert!(summary.to_string().contains("fan-in"));
+        assert!(summary.to_table().contains("fan-in"));
     }
 }
