@@ -51,9 +51,14 @@ const MAX_DIGITS: u32 = 38;
 impl Decimal {
     /// Parses `[+-]digits[.digits][(e|E)[+-]digits]`; at least one digit must be given.
     pub fn parse(text: &str) -> Result<Decimal, DecimalError> {
-        if let Some(decimal) = Decimal::parse_short(text.as_bytes()) {
-            return Ok(decimal);
+        match Decimal::parse_short(text.as_bytes()) {
+            Some(decimal) => Ok(decimal),
+            None => Decimal::parse_general(text),
         }
+    }
+
+    /// Any decimal text, digit by digit into a `u128`.
+    fn parse_general(text: &str) -> Result<Decimal, DecimalError> {
         let syntax = || DecimalError::Syntax(text.to_owned());
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -250,6 +255,15 @@ mod tests {
             Decimal::parse("123456789012345678901234567890123456789"),
             Err(DecimalError::TooManyDigits(_))
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_general_parser(text in "-?[0-9.]{0,21}") {
+            if let Some(fast) = Decimal::parse_short(text.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(fast), Decimal::parse_general(&text));
+            }
+        }
     }
 
     #[test]

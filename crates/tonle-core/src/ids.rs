@@ -165,6 +165,11 @@ pub struct PhoneNumber(CompactString);
 impl PhoneNumber {
     /// Normalises and checks a phone number.
     pub fn new(text: &str) -> Result<PhoneNumber, IdError> {
+        // Already normal (what tonle itself writes): take it whole.
+        let digits = text.strip_prefix('+').unwrap_or(text);
+        if (3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(PhoneNumber(CompactString::from(text)));
+        }
         let bad = || IdError::Phone(text.to_owned());
         let mut normal = CompactString::with_capacity(text.len());
         for (i, c) in text.chars().enumerate() {

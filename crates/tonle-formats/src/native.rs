@@ -107,6 +107,36 @@ pub const REQUIRED: [Column; 6] =
     [Column::Id, Column::Time, Column::Amount, Column::Currency, Column::DebtorAccount, Column::CreditorAccount];
 
 impl Column {
+    /// Every column, in file order (the index of each is `Column as usize`).
+    pub const ALL: [Column; 26] = [
+        Column::Id,
+        Column::Time,
+        Column::Amount,
+        Column::Currency,
+        Column::ReceivedAmount,
+        Column::ReceivedCurrency,
+        Column::Channel,
+        Column::DebtorAccount,
+        Column::DebtorInstitution,
+        Column::DebtorParty,
+        Column::DebtorName,
+        Column::DebtorCountry,
+        Column::DebtorPhone,
+        Column::CreditorAccount,
+        Column::CreditorInstitution,
+        Column::CreditorParty,
+        Column::CreditorName,
+        Column::CreditorCountry,
+        Column::CreditorPhone,
+        Column::Device,
+        Column::Ip,
+        Column::Purpose,
+        Column::Reference,
+        Column::Illicit,
+        Column::Typology,
+        Column::Scenario,
+    ];
+
     /// The column's name.
     pub fn name(self) -> &'static str {
         COLUMNS[self as usize]
@@ -307,5 +337,18 @@ struct AmountText(Money);
 impl std::fmt::Display for AmountText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.write_amount(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_with_their_names() {
+        for (index, column) in Column::ALL.iter().enumerate() {
+            assert_eq!(*column as usize, index);
+            assert_eq!(column.name(), COLUMNS[index]);
+        }
     }
 }

@@ -60,36 +60,6 @@ pub const SCHEMA_KEY: &str = "tonle.schema";
 /// The schema this module writes and reads.
 pub const SCHEMA_VERSION: &str = "native-v1";
 
-/// Every column, indexed like [`COLUMNS`].
-const ALL: [Column; 26] = [
-    Column::Id,
-    Column::Time,
-    Column::Amount,
-    Column::Currency,
-    Column::ReceivedAmount,
-    Column::ReceivedCurrency,
-    Column::Channel,
-    Column::DebtorAccount,
-    Column::DebtorInstitution,
-    Column::DebtorParty,
-    Column::DebtorName,
-    Column::DebtorCountry,
-    Column::DebtorPhone,
-    Column::CreditorAccount,
-    Column::CreditorInstitution,
-    Column::CreditorParty,
-    Column::CreditorName,
-    Column::CreditorCountry,
-    Column::CreditorPhone,
-    Column::Device,
-    Column::Ip,
-    Column::Purpose,
-    Column::Reference,
-    Column::Illicit,
-    Column::Typology,
-    Column::Scenario,
-];
-
 /// How a column is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -164,7 +134,7 @@ fn expected(kind: Kind) -> &'static str {
 
 /// The Arrow schema of native Parquet files.
 pub fn native_schema() -> SchemaRef {
-    let fields: Vec<Field> = ALL
+    let fields: Vec<Field> = Column::ALL
         .iter()
         .map(|&column| {
             let nullable = !(REQUIRED.contains(&column) || column == Column::Channel);
@@ -689,7 +659,7 @@ fn check_schema(file: &Arc<str>, schema: &Schema) -> Result<[Option<usize>; 26],
         if positions[slot].is_some() {
             return Err(ReadError::fatal(location(), "column appears twice"));
         }
-        let kind = kind(ALL[slot]);
+        let kind = kind(Column::ALL[slot]);
         if !accepts(kind, field.data_type()) {
             return Err(ReadError::fatal(
                 location(),
@@ -1078,7 +1048,7 @@ mod tests {
 
     #[test]
     fn columns_line_up_with_the_native_schema() {
-        for (index, column) in ALL.iter().enumerate() {
+        for (index, column) in Column::ALL.iter().enumerate() {
             assert_eq!(column.name(), COLUMNS[index]);
             assert_eq!(*column as usize, index);
         }
@@ -1086,7 +1056,7 @@ mod tests {
         assert_eq!(schema.fields().len(), COLUMNS.len());
         for (field, name) in schema.fields().iter().zip(COLUMNS) {
             assert_eq!(field.name(), name);
-            assert!(accepts(kind(ALL[COLUMNS.iter().position(|c| *c == name).unwrap()]), field.data_type()));
+            assert!(accepts(kind(Column::ALL[COLUMNS.iter().position(|c| *c == name).unwrap()]), field.data_type()));
         }
     }
 

@@ -53,7 +53,7 @@ impl<R: Read> CsvReader<R> {
                     format!("unknown column; native columns are: {}", COLUMNS.join(", ")),
                 )
             })?;
-            let column = ALL_COLUMNS[index];
+            let column = Column::ALL[index];
             if columns.contains(&column) {
                 return Err(ReadError::fatal(header_location().with_field(header), "column appears twice"));
             }
@@ -65,36 +65,6 @@ impl<R: Read> CsvReader<R> {
         Ok(CsvReader { file: name, reader, line_offset, columns, record: csv::StringRecord::new(), done: false })
     }
 }
-
-/// Every column, indexed like [`COLUMNS`].
-const ALL_COLUMNS: [Column; 26] = [
-    Column::Id,
-    Column::Time,
-    Column::Amount,
-    Column::Currency,
-    Column::ReceivedAmount,
-    Column::ReceivedCurrency,
-    Column::Channel,
-    Column::DebtorAccount,
-    Column::DebtorInstitution,
-    Column::DebtorParty,
-    Column::DebtorName,
-    Column::DebtorCountry,
-    Column::DebtorPhone,
-    Column::CreditorAccount,
-    Column::CreditorInstitution,
-    Column::CreditorParty,
-    Column::CreditorName,
-    Column::CreditorCountry,
-    Column::CreditorPhone,
-    Column::Device,
-    Column::Ip,
-    Column::Purpose,
-    Column::Reference,
-    Column::Illicit,
-    Column::Typology,
-    Column::Scenario,
-];
 
 impl<R: Read> Iterator for CsvReader<R> {
     type Item = Result<LabelledTransaction, ReadError>;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tonle_core::LabelledTransaction;
 
-use super::{Column, EncodedRow, FlatRow, COLUMNS};
+use super::{Column, EncodedRow, FieldError, FlatRow, COLUMNS};
 use crate::error::{Location, ReadError, WriteError};
 use crate::writer::RecordWriter;
 
@@ -167,11 +167,42 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             }
             let row: JsonRow<'_> = match serde_json::from_str(text) {
                 Ok(row) => row,
-                Err(error) => return Some(Err(ReadError::record(location, format!("invalid JSON: {error}")))),
+                Err(error) => {
+                    return Some(Err(match diagnose(text) {
+                        Some(FieldError { column, message }) => ReadError::record(location.with_field(column), message),
+                        None => ReadError::record(location, format!("invalid JSON: {error}")),
+                    }))
+                }
             };
             return Some(row.flat().decode().map_err(|e| ReadError::record(location.with_field(e.column), e.message)));
         }
     }
+}
+
+/// Names the field of a line that is valid JSON but not a native row: an unknown key, or a value of the wrong
+/// JSON type. `None` when the line is not a JSON object at all. Runs only after the fast parse failed.
+fn diagnose(text: &str) -> Option<FieldError> {
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).ok()?;
+    object.iter().find_map(|(key, value)| {
+        let Some(column) = COLUMNS.iter().find(|c| **c == key.as_str()) else {
+            return Some(FieldError {
+                column: "(key)",
+                message: format!("unknown key {key:?}; native keys are: {}", COLUMNS.join(", ")),
+            });
+        };
+        let is_illicit = *column == Column::Illicit.name();
+        match value {
+            serde_json::Value::Null | serde_json::Value::String(_) if !is_illicit => None,
+            serde_json::Value::Null | serde_json::Value::Bool(_) if is_illicit => None,
+            other if is_illicit => {
+                Some(FieldError { column, message: format!("{other} is not a JSON boolean (true or false)") })
+            }
+            other => Some(FieldError {
+                column,
+                message: format!("{other} is not a JSON string (amounts too are strings, e.g. \"12.50\")"),
+            }),
+        }
+    })
 }
 
 /// Writes native JSON Lines.
