@@ -222,7 +222,6 @@ pub struct AmlWorldReader<R: BufRead> {
     lines: LineReader<R>,
     currencies: Currencies,
     patterns: Option<Patterns>,
-    done: bool,
 }
 
 impl<R: BufRead> AmlWorldReader<R> {
@@ -237,7 +236,6 @@ impl<R: BufRead> AmlWorldReader<R> {
             lines,
             currencies: Currencies::new(),
             patterns,
-            done: false,
         })
     }
 
@@ -275,27 +273,11 @@ impl<R: BufRead> Iterator for AmlWorldReader<R> {
     type Item = Result<LabelledTransaction, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.done {
-                return None;
-            }
-            match self.lines.next_line() {
-                Err(error) => {
-                    self.done = true;
-                    return Some(Err(ReadError::io(&self.file, &error)));
-                }
-                Ok(LineStatus::End) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(LineStatus::TooLong) => return Some(Err(self.lines.too_long(&self.file))),
-                Ok(LineStatus::Line) if self.lines.text().is_empty() => continue,
-                Ok(LineStatus::Line) => {
-                    let line = self.lines.line;
-                    return Some(self.decode().map_err(|bad| bad.into_error(&self.file, line, &FIELD)));
-                }
-            }
+        if let Err(error) = self.lines.next_record_line(&self.file)? {
+            return Some(Err(error));
         }
+        let line = self.lines.line;
+        Some(self.decode().map_err(|bad| bad.into_error(&self.file, line, &FIELD)))
     }
 }
 

@@ -70,11 +70,37 @@ pub(crate) struct LineReader<R> {
     buffer: Vec<u8>,
     /// The 1-based number of the last line read.
     pub(crate) line: u64,
+    /// Whether the input ended or failed: nothing more will be read.
+    done: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     pub(crate) fn new(input: R) -> LineReader<R> {
-        LineReader { input, buffer: Vec::with_capacity(256), line: 0 }
+        LineReader { input, buffer: Vec::with_capacity(256), line: 0, done: false }
+    }
+
+    /// Moves to the next line that is not blank, for a reader's `Iterator::next`: `Some(Ok(()))` when it is in
+    /// [`text`](Self::text); `Some(Err(..))` for a line too long (a record error, reading goes on) or an input
+    /// that fails (fatal, nothing more is read); `None` at the end.
+    pub(crate) fn next_record_line(&mut self, file: &Arc<str>) -> Option<Result<(), ReadError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.next_line() {
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(ReadError::io(file, &error)));
+                }
+                Ok(LineStatus::End) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(LineStatus::TooLong) => return Some(Err(self.too_long(file))),
+                Ok(LineStatus::Line) if self.text().is_empty() => continue,
+                Ok(LineStatus::Line) => return Some(Ok(())),
+            }
+        }
     }
 
     pub(crate) fn next_line(&mut self) -> io::Result<LineStatus> {

@@ -31,7 +31,7 @@ use tonle_core::{
 };
 
 use crate::civil::digits;
-use crate::delimited::{amount_text, check_header, id_text, line_id, show, split_line, BadRow, LineReader, LineStatus};
+use crate::delimited::{amount_text, check_header, id_text, line_id, show, split_line, BadRow, LineReader};
 use crate::error::ReadError;
 use crate::reader::{display_name, ReadOptions, Records};
 
@@ -125,7 +125,6 @@ pub struct PaySimReader<R: BufRead> {
     variant: Variant,
     currency: Currency,
     start: EventTime,
-    done: bool,
 }
 
 impl<R: BufRead> PaySimReader<R> {
@@ -147,7 +146,6 @@ impl<R: BufRead> PaySimReader<R> {
             variant,
             currency: options.currency,
             start: options.start,
-            done: false,
         })
     }
 
@@ -215,28 +213,12 @@ impl<R: BufRead> Iterator for PaySimReader<R> {
     type Item = Result<LabelledTransaction, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.done {
-                return None;
-            }
-            match self.lines.next_line() {
-                Err(error) => {
-                    self.done = true;
-                    return Some(Err(ReadError::io(&self.file, &error)));
-                }
-                Ok(LineStatus::End) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(LineStatus::TooLong) => return Some(Err(self.lines.too_long(&self.file))),
-                Ok(LineStatus::Line) if self.lines.text().is_empty() => continue,
-                Ok(LineStatus::Line) => {
-                    let line = self.lines.line;
-                    let names = self.variant.header();
-                    return Some(self.decode().map_err(|bad| bad.into_error(&self.file, line, names)));
-                }
-            }
+        if let Err(error) = self.lines.next_record_line(&self.file)? {
+            return Some(Err(error));
         }
+        let line = self.lines.line;
+        let names = self.variant.header();
+        Some(self.decode().map_err(|bad| bad.into_error(&self.file, line, names)))
     }
 }
 
