@@ -11,12 +11,14 @@
 //! | IBM AMLSim (`transactions.csv` + `alert_accounts.csv` + `accounts.csv`) | [`amlsim`] | yes | |
 //! | PaySim (Kaggle log and PaySim 2 `rawLog.csv`) | [`paysim`] | yes | |
 //! | ISO 20022 pacs.008 and pain.001 | [`iso20022`] | yes | |
+//! | exchange rates (`date,from,to,rate`) | [`fx`] | yes | |
 
 pub mod amlsim;
 pub mod amlworld;
 mod civil;
 mod delimited;
 pub mod error;
+pub mod fx;
 pub mod iso20022;
 pub mod native;
 pub mod parquet;
@@ -25,5 +27,6 @@ pub mod reader;
 pub mod writer;
 
 pub use error::{Location, ReadError, WriteError};
+pub use fx::read_fx_table;
 pub use reader::{open_reader, InputFormat, ReadOptions, Records};
 pub use writer::{create_writer, OutputFormat, RecordWriter};

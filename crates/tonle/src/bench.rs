@@ -73,6 +73,8 @@ fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str, keep: bool) -> Result
         patterns: None,
         on_error: OnError::Fail,
         errors: None,
+        fx: None,
+        base: tonle_core::Currency::USD,
     };
     let mut chunk_nanos: Vec<u64> = Vec::with_capacity((rows / CHUNK + 1) as usize);
     let started = Instant::now();

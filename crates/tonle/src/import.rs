@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use tonle_core::LabelledTransaction;
-use tonle_formats::{create_writer, open_reader, OutputFormat, ReadError};
+use tonle_formats::{create_writer, open_reader, read_fx_table, OutputFormat, ReadError};
 
 use crate::progress::Progress;
 use crate::stats::Summary;
@@ -40,7 +40,11 @@ fn read_all(
         )),
         None => None,
     };
-    let mut outcome = Outcome { summary: Summary::default(), skipped: 0, incomplete: Vec::new() };
+    let summary = match &input.fx {
+        Some(path) => Summary::with_fx(read_fx_table(path, input.base)?),
+        None => Summary::default(),
+    };
+    let mut outcome = Outcome { summary, skipped: 0, incomplete: Vec::new() };
     let mut progress = Progress::start(String::new());
     let mut report = |error: &ReadError, outcome: &mut Outcome| -> Result<()> {
         if input.on_error == OnError::Fail {

@@ -62,6 +62,12 @@ pub struct InputArgs {
     /// Also write every skipped record's error, one per line, to this file.
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// Exchange rates (CSV: date,from,to,rate) to total every amount in the --base currency too.
+    #[arg(long)]
+    fx: Option<PathBuf>,
+    /// The currency the --fx totals are in.
+    #[arg(long, default_value = "USD")]
+    base: Currency,
 }
 
 impl InputArgs {

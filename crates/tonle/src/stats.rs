@@ -10,7 +10,7 @@ use rustc_hash::FxBuildHasher;
 use crate::distinct::DistinctCounter;
 
 use serde_json::{json, Value};
-use tonle_core::{Channel, Currency, EventTime, LabelledTransaction, Party};
+use tonle_core::{Channel, Currency, EventTime, FxTable, LabelledTransaction, Party};
 
 /// Running totals over a stream of transactions.
 #[derive(Debug, Default)]
@@ -27,6 +27,18 @@ pub struct Summary {
     illicit: u64,
     /// Per typology name (`-` for labels without one): (rows, illicit rows).
     per_typology: BTreeMap<String, (u64, u64)>,
+    /// Totals converted into a base currency, when exchange rates were given.
+    in_base: Option<BaseTotal>,
+}
+
+/// Every amount converted into one currency at the rate of its day.
+#[derive(Debug)]
+struct BaseTotal {
+    fx: FxTable,
+    rows: u64,
+    minor: i128,
+    /// Rows that could not be converted (no rate on or before their day), per currency.
+    unconverted: BTreeMap<Currency, u64>,
 }
 
 /// Count and exact sum of the amounts in one currency.
@@ -44,6 +56,14 @@ fn account_key(party: &Party) -> u64 {
 }
 
 impl Summary {
+    /// A summary that also totals every amount in the base currency of `fx`.
+    pub fn with_fx(fx: FxTable) -> Summary {
+        Summary {
+            in_base: Some(BaseTotal { fx, rows: 0, minor: 0, unconverted: BTreeMap::new() }),
+            ..Summary::default()
+        }
+    }
+
     /// Adds one record.
     pub fn add(&mut self, record: &LabelledTransaction) {
         let tx = &record.tx;
@@ -56,6 +76,15 @@ impl Summary {
         total.rows += 1;
         total.minor += i128::from(tx.amount.minor());
         *self.per_channel.entry(tx.channel).or_default() += 1;
+        if let Some(base) = &mut self.in_base {
+            match base.fx.to_base(tx.amount, tx.time.date()) {
+                Ok(converted) => {
+                    base.rows += 1;
+                    base.minor += i128::from(converted.minor());
+                }
+                Err(_) => *base.unconverted.entry(tx.amount.currency()).or_default() += 1,
+            }
+        }
         if let Some(label) = &record.label {
             self.labelled += 1;
             self.illicit += u64::from(label.illicit);
@@ -97,12 +126,22 @@ impl Summary {
                 json!({"typology": name, "rows": rows, "illicit": illicit, "share": share(*rows, self.rows)})
             })
             .collect();
+        let in_base = self.in_base.as_ref().map(|base| {
+            let unconverted: BTreeMap<&str, u64> = base.unconverted.iter().map(|(c, n)| (c.code(), *n)).collect();
+            json!({
+                "currency": base.fx.base().code(),
+                "rows": base.rows,
+                "total": major_units(base.minor, base.fx.base()),
+                "unconverted": unconverted,
+            })
+        });
         json!({
             "rows": self.rows,
             "first": self.first.map(|t| t.to_string()),
             "last": self.last.map(|t| t.to_string()),
             "accounts": self.accounts.len(),
             "currencies": currencies,
+            "in_base": in_base,
             "channels": channels,
             "labelled": self.labelled,
             "illicit": self.illicit,
@@ -156,6 +195,18 @@ impl Summary {
                 total.rows,
                 major_units(total.minor, *currency)
             );
+        }
+        if let Some(base) = &self.in_base {
+            let _ = writeln!(
+                out,
+                "  in {:<5}   {:>12} rows  {:>28}",
+                base.fx.base().code(),
+                base.rows,
+                major_units(base.minor, base.fx.base())
+            );
+            for (currency, rows) in &base.unconverted {
+                let _ = writeln!(out, "  ({rows} {} rows have no rate on or before their day)", currency.code());
+            }
         }
         let _ = writeln!(out, "channels:");
         for (channel, rows) in &self.per_channel {

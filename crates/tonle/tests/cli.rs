@@ -96,3 +96,26 @@ fn unknown_output_extension_and_missing_input_are_clear_errors() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("missing.csv") && stderr.contains("cannot read"), "{stderr}");
 }
+
+#[test]
+fn stats_totals_in_a_base_currency_with_dated_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let rates = dir.path().join("rates.csv");
+    // 2025-02-28 is before every row; the 2025-03-01 rate is the one used. No VND rate at all.
+    std::fs::write(&rates, "date,from,to,rate\n2025-02-28,USD,KHR,4000\n2025-03-01,USD,KHR,4100\n").unwrap();
+    let output =
+        tonle(&["stats", &input, "--on-error", "skip", "--fx", rates.to_str().unwrap(), "--base", "USD", "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["in_base"]["currency"], "USD");
+    assert_eq!(summary["in_base"]["total"], "22.50"); // 12.50 USD + 41000 KHR at 4100
+    assert_eq!(summary["in_base"]["rows"], 2);
+    assert_eq!(summary["in_base"]["unconverted"]["VND"], 1);
+
+    std::fs::write(&rates, "date,from,to,rate\n2025-03-01,USD,KHR,four thousand\n").unwrap();
+    let output = tonle(&["stats", &input, "--fx", rates.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("rates.csv:2, field \"rate\""), "{stderr}");
+}

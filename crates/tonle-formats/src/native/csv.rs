@@ -16,8 +16,7 @@ use crate::writer::RecordWriter;
 pub struct CsvReader<R: Read> {
     file: Arc<str>,
     reader: csv::Reader<BufReader<R>>,
-    /// Added to the csv crate's line numbers: it counts the `\n` of a record's CRLF only when it reads the
-    /// next record, so in a CRLF file it reports each record one line early.
+    /// Added to the csv crate's line numbers (see [`crlf_line_offset`]).
     line_offset: u64,
     /// For each file column, the native column it holds.
     columns: Vec<Column>,
@@ -38,9 +37,7 @@ impl<R: Read> CsvReader<R> {
     /// Reads from any byte stream; `name` is used in messages.
     pub fn new(name: Arc<str>, input: R) -> Result<Self, ReadError> {
         let mut input = BufReader::with_capacity(1 << 16, input);
-        let head = input.fill_buf().map_err(|e| ReadError::io(&name, &e))?;
-        let crlf = head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r');
-        let line_offset = u64::from(crlf);
+        let line_offset = crlf_line_offset(&mut input).map_err(|e| ReadError::io(&name, &e))?;
         let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
         let header_location = || Location::line(&name, 1);
         let headers = reader.headers().map_err(|e| ReadError::fatal(header_location(), e))?.clone();
@@ -106,6 +103,15 @@ impl<R: Read> Iterator for CsvReader<R> {
             }
         }
     }
+}
+
+/// What to add to the csv crate's line numbers for a file: 1 when its first line ends in CRLF. The crate counts
+/// the `\n` of a record's CRLF only when it reads the next record, so in a CRLF file it reports each record one
+/// line early.
+pub(crate) fn crlf_line_offset(input: &mut impl BufRead) -> std::io::Result<u64> {
+    let head = input.fill_buf()?;
+    let crlf = head.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+    Ok(u64::from(crlf))
 }
 
 /// Writes native CSV with every column in the documented order.
