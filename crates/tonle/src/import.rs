@@ -47,6 +47,9 @@ fn read_all(
     let mut outcome = Outcome { summary, skipped: 0, incomplete: Vec::new() };
     let mut progress = Progress::start(String::new());
     let mut report = |error: &ReadError, outcome: &mut Outcome| -> Result<()> {
+        if input.on_error == OnError::Fail && error.fatal {
+            bail!("{error}");
+        }
         if input.on_error == OnError::Fail {
             bail!("{error}\n(use --on-error skip to skip bad records and keep the good ones)");
         }
