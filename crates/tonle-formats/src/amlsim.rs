@@ -38,7 +38,7 @@ use tonle_core::{
 use crate::civil::{civil_time, digits};
 use crate::delimited::{amount, show, BadRow, LineReader, LineStatus, MAX_LINE};
 use crate::error::{Location, ReadError};
-use crate::reader::{display_name, ReadOptions, Records};
+use crate::reader::{display_name, open_input, ReadOptions, Records};
 
 /// The channel of an AMLSim `tx_type` (case and `-`/`_` do not matter):
 ///
@@ -67,8 +67,7 @@ pub fn channel_for_tx_type(tx_type: &str) -> Channel {
 /// Opens an AMLSim transactions file, with `alert_accounts.csv` and `accounts.csv` from its directory when they
 /// exist.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Records, ReadError> {
-    let name = display_name(path);
-    let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+    let (name, file) = open_input(path, options)?;
     let directory = path.parent().unwrap_or_else(|| Path::new(""));
     let alerts_path = directory.join("alert_accounts.csv");
     let alerts = if alerts_path.is_file() { Some(Alerts::open(&alerts_path)?) } else { None };

@@ -54,7 +54,7 @@ use tonle_core::{
 use crate::civil::{civil_time, digits};
 use crate::delimited::{amount_text, check_header, id_text, line_id, show, split_line, BadRow, LineReader, LineStatus};
 use crate::error::{Location, ReadError};
-use crate::reader::{display_name, ReadOptions, Records};
+use crate::reader::{display_name, open_input, ReadOptions, Records};
 
 /// The header of `*_Trans.csv` and of the rows of `*_Patterns.txt`.
 pub const HEADER: [&str; 11] = [
@@ -196,8 +196,7 @@ impl PaymentFormat {
 ///
 /// The patterns are read first and in full; an error in them is fatal and names the patterns file and line.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Records, ReadError> {
-    let name = display_name(path);
-    let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+    let (name, file) = open_input(path, options)?;
     let patterns_path = match &options.patterns {
         Some(patterns) => Some(patterns.clone()),
         None => default_patterns_path(path).filter(|p| p.is_file()),

@@ -66,7 +66,6 @@ mod stream;
 mod xml;
 
 use std::fmt;
-use std::fs::File;
 use std::io::BufReader;
 use std::ops::RangeInclusive;
 use std::path::Path;
@@ -74,7 +73,7 @@ use std::path::Path;
 pub use stream::Iso20022Reader;
 
 use crate::error::ReadError;
-use crate::reader::{display_name, Records};
+use crate::reader::{open_input, ReadOptions, Records};
 
 /// The prefix of every ISO 20022 message namespace.
 const NAMESPACE_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:";
@@ -150,16 +149,16 @@ impl fmt::Display for Message {
 
 /// Opens a pacs.008 file (versions .001.08 to .001.12).
 pub fn open_pacs008(path: &Path) -> Result<Records, ReadError> {
-    open(path, Message::Pacs008)
+    open_message(path, Message::Pacs008, &ReadOptions::default())
 }
 
 /// Opens a pain.001 file (versions .001.03 to .001.12).
 pub fn open_pain001(path: &Path) -> Result<Records, ReadError> {
-    open(path, Message::Pain001)
+    open_message(path, Message::Pain001, &ReadOptions::default())
 }
 
-fn open(path: &Path, message: Message) -> Result<Records, ReadError> {
-    let name = display_name(path);
-    let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+/// Opens a file of either message, with reading options (a byte counter for progress).
+pub fn open_message(path: &Path, message: Message, options: &ReadOptions) -> Result<Records, ReadError> {
+    let (name, file) = open_input(path, options)?;
     Ok(Box::new(Iso20022Reader::new(name, BufReader::with_capacity(1 << 16, file), message)?))
 }

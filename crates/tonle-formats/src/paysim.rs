@@ -20,7 +20,6 @@
 //! The balance columns, `isFlaggedFraud` and `isUnauthorizedOverdraft` are not read: a transaction has no
 //! place for them, and PaySim's balances are known to be inconsistent.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
@@ -33,7 +32,7 @@ use tonle_core::{
 use crate::civil::digits;
 use crate::delimited::{amount_text, check_header, id_text, line_id, show, split_line, BadRow, LineReader};
 use crate::error::ReadError;
-use crate::reader::{display_name, ReadOptions, Records};
+use crate::reader::{open_input, ReadOptions, Records};
 
 /// The Kaggle PaySim1 header.
 pub const KAGGLE_HEADER: [&str; 11] = [
@@ -110,8 +109,7 @@ const MILLIS_PER_HOUR: i64 = 3_600_000;
 
 /// Opens a PaySim log.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Records, ReadError> {
-    let name = display_name(path);
-    let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+    let (name, file) = open_input(path, options)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let reader = PaySimReader::new(name, &stem, BufReader::with_capacity(1 << 16, file), options)?;
     Ok(Box::new(reader))

@@ -1,7 +1,10 @@
 //! Choosing a reader: input formats and the options some of them need.
 
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tonle_core::{Currency, EventTime, LabelledTransaction};
@@ -63,6 +66,8 @@ pub struct ReadOptions {
     pub start: EventTime,
     /// The AMLworld patterns file; by default `X_Patterns.txt` beside `X_Trans.csv`, if it exists.
     pub patterns: Option<PathBuf>,
+    /// Counts the bytes read from the main input files (not side files, not Parquet), for a progress bar.
+    pub bytes_read: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ReadOptions {
@@ -72,8 +77,32 @@ impl Default for ReadOptions {
             // 2025-01-01T00:00:00Z, a valid time by construction.
             start: EventTime::from_millis(1_735_689_600_000).unwrap_or_default(),
             patterns: None,
+            bytes_read: None,
         }
     }
+}
+
+/// A main input file that counts what is read from it into [`ReadOptions::bytes_read`].
+pub(crate) struct InputFile {
+    file: File,
+    counter: Option<Arc<AtomicU64>>,
+}
+
+impl Read for InputFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.file.read(buf)?;
+        if let Some(counter) = &self.counter {
+            counter.fetch_add(read as u64, Ordering::Relaxed);
+        }
+        Ok(read)
+    }
+}
+
+/// Opens a main input file: its name for messages, and the file, counted when the options ask.
+pub(crate) fn open_input(path: &Path, options: &ReadOptions) -> Result<(Arc<str>, InputFile), ReadError> {
+    let name = display_name(path);
+    let file = File::open(path).map_err(|e| ReadError::io(&name, &e))?;
+    Ok((name, InputFile { file, counter: options.bytes_read.clone() }))
 }
 
 /// The file name as messages show it.
@@ -87,8 +116,14 @@ pub fn open_reader(format: InputFormat, path: &Path, options: &ReadOptions) -> R
         InputFormat::Native => {
             let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
             match extension.as_deref() {
-                Some("csv") => Box::new(CsvReader::open(path)?),
-                Some("jsonl" | "ndjson" | "json") => Box::new(JsonlReader::open(path)?),
+                Some("csv") => {
+                    let (name, file) = open_input(path, options)?;
+                    Box::new(CsvReader::new(name, file)?)
+                }
+                Some("jsonl" | "ndjson" | "json") => {
+                    let (name, file) = open_input(path, options)?;
+                    Box::new(JsonlReader::new(name, BufReader::with_capacity(1 << 16, file)))
+                }
                 Some("parquet") => Box::new(ParquetReader::open(path)?),
                 _ => {
                     return Err(ReadError::fatal(
@@ -101,7 +136,7 @@ pub fn open_reader(format: InputFormat, path: &Path, options: &ReadOptions) -> R
         InputFormat::AmlWorld => amlworld::open(path, options)?,
         InputFormat::AmlSim => amlsim::open(path, options)?,
         InputFormat::PaySim => paysim::open(path, options)?,
-        InputFormat::Pacs008 => iso20022::open_pacs008(path)?,
-        InputFormat::Pain001 => iso20022::open_pain001(path)?,
+        InputFormat::Pacs008 => iso20022::open_message(path, iso20022::Message::Pacs008, options)?,
+        InputFormat::Pain001 => iso20022::open_message(path, iso20022::Message::Pain001, options)?,
     })
 }

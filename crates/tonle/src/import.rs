@@ -4,11 +4,13 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use tonle_core::LabelledTransaction;
-use tonle_formats::{create_writer, open_reader, read_fx_table, OutputFormat, ReadError};
+use tonle_formats::{create_writer, open_reader, read_fx_table, InputFormat, OutputFormat, ReadError, ReadOptions};
 
 use crate::progress::Progress;
 use crate::stats::Summary;
@@ -33,7 +35,8 @@ fn read_all(
     files: &[PathBuf],
     mut sink: impl FnMut(&LabelledTransaction) -> Result<()>,
 ) -> Result<Outcome> {
-    let options = input.read_options();
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let options = ReadOptions { bytes_read: Some(Arc::clone(&bytes_read)), ..input.read_options() };
     let mut errors_out = match &input.errors {
         Some(path) => Some(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create the errors file {}", path.display()))?,
@@ -45,7 +48,7 @@ fn read_all(
         None => Summary::default(),
     };
     let mut outcome = Outcome { summary, skipped: 0, incomplete: Vec::new() };
-    let mut progress = Progress::start(String::new());
+    let mut progress = Progress::start(counted_size(input, files), bytes_read);
     let mut report = |error: &ReadError, outcome: &mut Outcome| -> Result<()> {
         if input.on_error == OnError::Fail && error.fatal {
             bail!("{error}");
@@ -68,7 +71,6 @@ fn read_all(
         Ok(())
     };
     for file in files {
-        progress.set_message(file.display().to_string());
         let records = match open_reader(input.format, file, &options) {
             Ok(records) => records,
             Err(error) => {
@@ -95,6 +97,15 @@ fn read_all(
         eprintln!("skipped: ... {} more (see --errors FILE for all)", outcome.skipped - SHOWN_ERRORS);
     }
     Ok(outcome)
+}
+
+/// The bytes of input the readers will count, when known: Parquet files are read by pages, not counted.
+fn counted_size(input: &InputArgs, files: &[PathBuf]) -> Option<u64> {
+    let parquet = |file: &PathBuf| file.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if input.format == InputFormat::Native && files.iter().any(parquet) {
+        return None;
+    }
+    Some(files.iter().filter_map(|file| std::fs::metadata(file).ok()).map(|m| m.len()).sum())
 }
 
 /// The exit code and closing lines for an outcome.

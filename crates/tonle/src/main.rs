@@ -72,7 +72,12 @@ pub struct InputArgs {
 
 impl InputArgs {
     fn read_options(&self) -> tonle_formats::ReadOptions {
-        tonle_formats::ReadOptions { currency: self.currency, start: self.start, patterns: self.patterns.clone() }
+        tonle_formats::ReadOptions {
+            currency: self.currency,
+            start: self.start,
+            patterns: self.patterns.clone(),
+            bytes_read: None,
+        }
     }
 }
 
