@@ -251,7 +251,8 @@ impl<'a> FlatRow<'a> {
     }
 }
 
-const DEBTOR: [Column; 6] = [
+/// The debtor's columns, in the order of [`Party`]'s fields: account, institution, party, name, country, phone.
+pub(crate) const DEBTOR: [Column; 6] = [
     Column::DebtorAccount,
     Column::DebtorInstitution,
     Column::DebtorParty,
@@ -259,7 +260,8 @@ const DEBTOR: [Column; 6] = [
     Column::DebtorCountry,
     Column::DebtorPhone,
 ];
-const CREDITOR: [Column; 6] = [
+/// The creditor's columns, in the order of [`Party`]'s fields.
+pub(crate) const CREDITOR: [Column; 6] = [
     Column::CreditorAccount,
     Column::CreditorInstitution,
     Column::CreditorParty,

@@ -47,7 +47,7 @@ use tonle_core::{
 };
 
 use crate::error::{Location, ReadError, WriteError};
-use crate::native::{Column, FieldError, COLUMNS, REQUIRED};
+use crate::native::{Column, FieldError, COLUMNS, CREDITOR, DEBTOR, REQUIRED};
 use crate::reader::display_name;
 use crate::writer::RecordWriter;
 
@@ -945,22 +945,8 @@ impl Columns {
             received_amount: MinorColumn { array: None },
             received_currency: DictColumn::new(Column::ReceivedCurrency),
             channel: DictColumn::new(Column::Channel),
-            debtor: PartyColumns::new([
-                Column::DebtorAccount,
-                Column::DebtorInstitution,
-                Column::DebtorParty,
-                Column::DebtorName,
-                Column::DebtorCountry,
-                Column::DebtorPhone,
-            ]),
-            creditor: PartyColumns::new([
-                Column::CreditorAccount,
-                Column::CreditorInstitution,
-                Column::CreditorParty,
-                Column::CreditorName,
-                Column::CreditorCountry,
-                Column::CreditorPhone,
-            ]),
+            debtor: PartyColumns::new(DEBTOR),
+            creditor: PartyColumns::new(CREDITOR),
             device: TextColumn::new(Column::Device),
             ip: TextColumn::new(Column::Ip),
             purpose: TextColumn::new(Column::Purpose),
