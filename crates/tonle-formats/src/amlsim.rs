@@ -174,17 +174,8 @@ impl<R: BufRead> AmlSimReader<R> {
             }
         };
         let tx = Transaction {
-            id,
-            time,
-            debtor,
-            creditor,
-            amount,
-            received: None,
-            channel: channel_for_tx_type(tx_type),
-            device: None,
-            ip: None,
             purpose: Text::new(tx_type).ok(),
-            reference: None,
+            ..Transaction::new(id, time, debtor, creditor, amount, channel_for_tx_type(tx_type))
         };
         Ok(LabelledTransaction { tx, label: Some(Label { illicit, typology, scenario }) })
     }

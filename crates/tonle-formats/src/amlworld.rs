@@ -252,17 +252,16 @@ impl<R: BufRead> AmlWorldReader<R> {
             _ => (None, None),
         };
         let tx = Transaction {
-            id: line_id(&self.stem, line)?,
-            time: row.time,
-            debtor: Party::at(row.from_account, Some(row.from_bank)),
-            creditor: Party::at(row.to_account, Some(row.to_bank)),
-            amount: row.paid,
             received: (row.received != row.paid).then_some(row.received),
-            channel: row.format.channel(),
-            device: None,
-            ip: None,
             purpose: Text::new(CompactString::const_new(row.format.as_str())).ok(),
-            reference: None,
+            ..Transaction::new(
+                line_id(&self.stem, line)?,
+                row.time,
+                Party::at(row.from_account, Some(row.from_bank)),
+                Party::at(row.to_account, Some(row.to_bank)),
+                row.paid,
+                row.format.channel(),
+            )
         };
         Ok(LabelledTransaction { tx, label: Some(Label { illicit: row.laundering, typology, scenario }) })
     }

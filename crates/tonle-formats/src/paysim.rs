@@ -189,18 +189,10 @@ impl<R: BufRead> PaySimReader<R> {
             "1" => true,
             other => return Err(BadRow::field(9, format!("{} is not 0 or 1", show(other.as_bytes())))),
         };
+        let id = line_id(&self.stem, self.lines.line)?;
         let tx = Transaction {
-            id: line_id(&self.stem, self.lines.line)?,
-            time,
-            debtor: Party::account(debtor),
-            creditor: Party::account(creditor),
-            amount,
-            received: None,
-            channel,
-            device: None,
-            ip: None,
             purpose: Text::new(kind).ok(),
-            reference: None,
+            ..Transaction::new(id, time, Party::account(debtor), Party::account(creditor), amount, channel)
         };
         let typology = illicit.then_some(Typology::AccountTakeover);
         Ok(LabelledTransaction { tx, label: Some(Label { illicit, typology, scenario: None }) })
