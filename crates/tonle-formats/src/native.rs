@@ -186,15 +186,12 @@ impl<'a> FlatRow<'a> {
     }
 
     fn money(&self, amount: Column, currency: Column) -> Result<Option<Money>, FieldError> {
-        match (self.get(amount), self.parse::<Currency>(currency)?) {
-            (None, None) => Ok(None),
-            (Some(text), Some(currency)) => Money::parse_exact(text, currency)
+        let currency_code = self.parse::<Currency>(currency)?;
+        match money_pair((self.get(amount), amount), (currency_code, currency))? {
+            None => Ok(None),
+            Some((text, currency)) => Money::parse_exact(text, currency)
                 .map(Some)
                 .map_err(|e| FieldError { column: amount.name(), message: e.to_string() }),
-            (Some(_), None) => {
-                Err(FieldError { column: currency.name(), message: "is required with an amount".into() })
-            }
-            (None, Some(_)) => Err(FieldError { column: amount.name(), message: "is required with a currency".into() }),
         }
     }
 
@@ -230,24 +227,48 @@ impl<'a> FlatRow<'a> {
         };
         let typology = self.parse::<Typology>(Column::Typology)?;
         let scenario = self.parse::<ScenarioId>(Column::Scenario)?;
-        let label = match self.get(Column::Illicit) {
-            Some("true") => Some(Label { illicit: true, typology, scenario }),
-            Some("false") => Some(Label { illicit: false, typology, scenario }),
+        let illicit = match self.get(Column::Illicit) {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
             Some(other) => {
                 return Err(FieldError {
                     column: Column::Illicit.name(),
                     message: format!("{other:?} is not true or false"),
                 })
             }
-            None if typology.is_some() || scenario.is_some() => {
-                return Err(FieldError {
-                    column: Column::Illicit.name(),
-                    message: "is required when typology or scenario is given".into(),
-                })
-            }
             None => None,
         };
-        Ok(LabelledTransaction { tx, label })
+        Ok(LabelledTransaction { tx, label: label(illicit, typology, scenario)? })
+    }
+}
+
+/// An amount and its currency, which come together or not at all: the pair when both are present, `None` when
+/// neither is, and an error naming the missing one otherwise.
+pub(crate) fn money_pair<A, C>(
+    amount: (Option<A>, Column),
+    currency: (Option<C>, Column),
+) -> Result<Option<(A, C)>, FieldError> {
+    match (amount.0, currency.0) {
+        (None, None) => Ok(None),
+        (Some(amount), Some(currency)) => Ok(Some((amount, currency))),
+        (Some(_), None) => Err(FieldError { column: currency.1.name(), message: "is required with an amount".into() }),
+        (None, Some(_)) => Err(FieldError { column: amount.1.name(), message: "is required with a currency".into() }),
+    }
+}
+
+/// The label of a row: none when `illicit` is absent, which typology and scenario then may not contradict.
+pub(crate) fn label(
+    illicit: Option<bool>,
+    typology: Option<Typology>,
+    scenario: Option<ScenarioId>,
+) -> Result<Option<Label>, FieldError> {
+    match illicit {
+        Some(illicit) => Ok(Some(Label { illicit, typology, scenario })),
+        None if typology.is_some() || scenario.is_some() => Err(FieldError {
+            column: Column::Illicit.name(),
+            message: "is required when typology or scenario is given".into(),
+        }),
+        None => Ok(None),
     }
 }
 

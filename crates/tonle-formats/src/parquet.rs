@@ -42,12 +42,12 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use tonle_core::{
-    AccountId, Channel, CountryCode, Currency, DeviceId, EventTime, InstitutionId, Label, LabelledTransaction, Money,
-    Party, PartyId, PhoneNumber, ScenarioId, Text, Transaction, TxId, Typology,
+    AccountId, Channel, CountryCode, Currency, DeviceId, EventTime, InstitutionId, LabelledTransaction, Money, Party,
+    PartyId, PhoneNumber, ScenarioId, Text, Transaction, TxId, Typology,
 };
 
 use crate::error::{Location, ReadError, WriteError};
-use crate::native::{Column, FieldError, COLUMNS, CREDITOR, DEBTOR, REQUIRED};
+use crate::native::{label, money_pair, Column, FieldError, COLUMNS, CREDITOR, DEBTOR, REQUIRED};
 use crate::reader::display_name;
 use crate::writer::RecordWriter;
 
@@ -990,12 +990,9 @@ impl Columns {
         row: usize,
     ) -> Result<Option<Money>, FieldError> {
         // The currency is decoded (and so checked) first: a corrupted code is an error even with the amount null.
-        match (amount.0.get(row), currency.get(row)?) {
-            (None, None) => Ok(None),
-            (Some(minor), Some(currency)) => Ok(Some(Money::from_minor(minor, currency))),
-            (Some(_), None) => Err(field_error(currency.column, "is required with an amount")),
-            (None, Some(_)) => Err(field_error(amount.1, "is required with a currency")),
-        }
+        let code = currency.get(row)?;
+        let pair = money_pair((amount.0.get(row), amount.1), (code, currency.column))?;
+        Ok(pair.map(|(minor, currency)| Money::from_minor(minor, currency)))
     }
 
     fn decode(&self, row: usize) -> Result<LabelledTransaction, FieldError> {
@@ -1017,14 +1014,7 @@ impl Columns {
         let typology = self.typology.get(row)?;
         let scenario = self.scenario.parse::<ScenarioId>(row)?;
         let illicit = self.illicit.as_ref().filter(|flags| flags.is_valid(row)).map(|flags| flags.value(row));
-        let label = match illicit {
-            Some(illicit) => Some(Label { illicit, typology, scenario }),
-            None if typology.is_some() || scenario.is_some() => {
-                return Err(field_error(Column::Illicit, "is required when typology or scenario is given"));
-            }
-            None => None,
-        };
-        Ok(LabelledTransaction { tx, label })
+        Ok(LabelledTransaction { tx, label: label(illicit, typology, scenario)? })
     }
 }
 
