@@ -7,6 +7,7 @@
 
 mod serde_str;
 
+pub mod account;
 pub mod channel;
 pub mod currency;
 pub mod decimal;
@@ -17,6 +18,7 @@ pub mod money;
 pub mod time;
 pub mod transaction;
 
+pub use account::{AccountKind, AccountRecord, AccountRole};
 pub use channel::Channel;
 pub use currency::{Currency, CurrencyError};
 pub use fx::{FxError, FxRate, FxTable};
