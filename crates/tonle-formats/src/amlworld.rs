@@ -14,8 +14,10 @@
 //! - amount: `Amount Paid` in `Payment Currency`; received: `Amount Received` in `Receiving Currency` when it
 //!   differs from the amount (another currency or another value);
 //! - currencies: the source's names (`US Dollar`, `UK Pound`, `Brazil Real`, ...) map to ISO 4217 codes, and
-//!   `Bitcoin` to BTC (see [`currency_for_name`]). Amounts are rounded half to even to the currency's minor
-//!   unit: the source writes two decimals for every currency, so yen amounts are rounded to whole yen;
+//!   `Bitcoin` to BTC (see [`currency_for_name`]). A field that is none of these names but an upper-case ISO
+//!   4217 code or crypto asset (`KHR`, `THB`, `USDT`), as [`AmlWorldWriter`] writes currencies AMLworld has no
+//!   name for, is read as that code. Amounts are rounded half to even to the currency's minor unit: the source
+//!   writes two decimals for every currency, so yen amounts are rounded to whole yen;
 //! - channel: from `Payment Format` (see [`PaymentFormat::channel`]); the format as written is kept in
 //!   `purpose`, since ACH and Wire (for instance) share a channel;
 //! - label: always present; `illicit` is `Is Laundering` = 1. Typology and scenario come from the patterns file.
@@ -38,6 +40,12 @@
 //! in, first out: the first matching Trans row takes the earliest attempt. Rows labelled 0 are never matched
 //! (every patterns row is laundering), so licit duplicates cannot consume a pattern. Only the patterns are
 //! held in memory; Trans.csv streams.
+//!
+//! [`AmlWorldWriter`] writes both files from tonle's records, lossily (see [`writer`]).
+
+pub mod writer;
+
+pub use writer::{currency_name, AmlWorldWriter, UNKNOWN_BANK};
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -123,9 +131,23 @@ impl Currencies {
         }))
     }
 
+    /// An AMLworld name, else an upper-case code (only on a miss, so real AMLworld rows never pay for it).
     fn get(&self, name: &[u8]) -> Option<Currency> {
-        self.0.iter().find(|(known, _)| *known == name).map(|(_, currency)| *currency)
+        match self.0.iter().find(|(known, _)| *known == name) {
+            Some((_, currency)) => Some(*currency),
+            None => currency_for_code(name),
+        }
     }
+}
+
+/// The currency of an upper-case ISO 4217 code or crypto asset (`KHR`, `USDT`), as the writer spells
+/// currencies that have no AMLworld name.
+fn currency_for_code(code: &[u8]) -> Option<Currency> {
+    if !(3..=4).contains(&code.len()) || !code.iter().all(u8::is_ascii_uppercase) {
+        return None;
+    }
+    // Checked ASCII just above, so valid UTF-8.
+    std::str::from_utf8(code).ok().and_then(|code| Currency::from_code(code).ok())
 }
 
 /// AMLworld's `Payment Format`: exactly seven values.
@@ -530,7 +552,11 @@ fn currency(currencies: &Currencies, name: &str, column: usize) -> Result<Curren
         let names: Vec<_> = CURRENCY_NAMES.iter().map(|(name, _)| *name).collect();
         BadRow::field(
             column,
-            format!("{} is not a currency name (expected one of: {})", show(name.as_bytes()), names.join(", ")),
+            format!(
+                "{} is not a currency name (expected one of: {}; or an upper-case ISO 4217 code such as KHR)",
+                show(name.as_bytes()),
+                names.join(", ")
+            ),
         )
     })
 }
@@ -574,6 +600,19 @@ mod tests {
         assert_eq!(currency_for_name("Yen").unwrap().exponent(), 0);
         assert_eq!(currency_for_name("Bitcoin").unwrap().exponent(), 8);
         assert_eq!(currency_for_name("Dollar"), None);
+    }
+
+    #[test]
+    fn codes_are_read_when_no_name_matches() {
+        let currencies = Currencies::new();
+        assert_eq!(currencies.get(b"US Dollar"), Some(Currency::USD));
+        assert_eq!(currencies.get(b"KHR"), Some(Currency::KHR));
+        assert_eq!(currencies.get(b"USDT"), Some(Currency::USDT));
+        assert_eq!(currencies.get(b"USD"), Some(Currency::USD));
+        assert_eq!(currencies.get(b"VND").map(|c| c.exponent()), Some(0));
+        for bad in [&b"khr"[..], b"Khr", b"ABC", b"XAU", b"US", b"USDTX", b"", b"Dollar", b"\xff\xfe\xfd"] {
+            assert_eq!(currencies.get(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

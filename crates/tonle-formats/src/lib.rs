@@ -7,12 +7,14 @@
 //! | format | module | read | write |
 //! |---|---|---|---|
 //! | native CSV, JSON Lines, Parquet (docs/formats.md) | [`native`], [`parquet`] | yes | yes |
-//! | IBM AMLworld (`*_Trans.csv` + `*_Patterns.txt`) | [`amlworld`] | yes | |
+//! | IBM AMLworld (`*_Trans.csv` + `*_Patterns.txt`) | [`amlworld`] | yes | yes (lossy, [`amlworld::AmlWorldWriter`]) |
 //! | IBM AMLSim (`transactions.csv` + `alert_accounts.csv` + `accounts.csv`) | [`amlsim`] | yes | |
 //! | PaySim (Kaggle log and PaySim 2 `rawLog.csv`) | [`paysim`] | yes | |
 //! | ISO 20022 pacs.008 and pain.001 | [`iso20022`] | yes | |
 //! | exchange rates (`date,from,to,rate`) | [`fx`] | yes | |
+//! | account ground truth (`account,institution,...,role,scenarios`) | [`accounts`] | yes | yes |
 
+pub mod accounts;
 pub mod amlsim;
 pub mod amlworld;
 mod civil;
