@@ -4,6 +4,7 @@ mod bench;
 mod distinct;
 mod import;
 mod progress;
+mod simulate;
 mod stats;
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ enum Command {
     Import(ImportArgs),
     /// Describe a file of transactions: rows, time span, accounts, totals per currency, labels per typology.
     Stats(StatsArgs),
+    /// Generate labelled scam and laundering traffic for South-East Asia, with its ground truth.
+    Simulate(simulate::SimulateArgs),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -117,6 +120,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run_import(&args.input, &args.files, &args.out, args.json),
         Command::Stats(args) => import::run_stats(&args.input, &args.files, args.json),
+        Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Bench(command) => bench::run(command),
     };
     match result {
