@@ -404,7 +404,8 @@ impl Population {
     fn person_name(rng: &mut Rng, home: usize) -> CompactString {
         let profile: &Country = &COUNTRIES[home];
         if rng.chance(profile.native_share) {
-            return CompactString::from(*rng.pick(profile.native_names));
+            let name: &&'static str = rng.pick(profile.native_names);
+            return CompactString::const_new(name);
         }
         let family = rng.pick(profile.family_names);
         let given = rng.pick(profile.given_names);
@@ -751,7 +752,32 @@ impl Population {
 
 fn text(value: &str) -> Text {
     // Names built here are never empty.
-    Text::new(value).expect("non-empty text")
+    Text::new(interned(value)).expect("non-empty text")
+}
+
+/// A name as a `CompactString` that clones without allocating: short names are stored inline, longer ones
+/// refer to one shared copy. Every name the simulator builds comes from the finite lists in
+/// [`crate::region`] (a few thousand combinations at most), so the shared copies are few and live for the
+/// whole program; they are made once per distinct name, whatever the number of simulations.
+fn interned(value: &str) -> CompactString {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    if value.len() <= 24 {
+        return CompactString::from(value);
+    }
+    let names = NAMES.get_or_init(|| Mutex::new(BTreeSet::new()));
+    // A poisoned lock only means another thread panicked while inserting; the set is still valid.
+    let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
+    let name: &'static str = match names.get(value) {
+        Some(name) => name,
+        None => {
+            let leaked: &'static str = Box::leak(value.to_owned().into_boxed_str());
+            names.insert(leaked);
+            leaked
+        }
+    };
+    CompactString::const_new(name)
 }
 
 fn account_id(value: CompactString) -> AccountId {

@@ -43,7 +43,8 @@ pub struct ScenarioSummary {
     pub span: Option<(EventTime, EventTime)>,
 }
 
-/// A running simulation: call [`Simulation::next_batch`] until it returns false.
+/// A running simulation: an iterator of labelled transactions in time order (or take them in chunks with
+/// [`Simulation::fill`]).
 pub struct Simulation {
     world: World,
     activity: Activity,
@@ -51,6 +52,8 @@ pub struct Simulation {
     planned: Vec<Event>,
     next_planned: usize,
     pending: Vec<Event>,
+    ready: Vec<Event>,
+    ready_pos: usize,
     day: u32,
     written: u64,
     per_scenario: Vec<(u64, i64, i64)>,
@@ -87,6 +90,8 @@ impl Simulation {
             planned,
             next_planned: 0,
             pending: Vec::new(),
+            ready: Vec::new(),
+            ready_pos: 0,
             day: 0,
             written: 0,
             per_scenario: Vec::new(),
@@ -104,9 +109,30 @@ impl Simulation {
         self.written
     }
 
-    /// Simulates the next day and appends the transactions now final (in time order) to `out`. Returns false
-    /// once every day has been simulated and everything flushed.
-    pub fn next_batch(&mut self, out: &mut Vec<LabelledTransaction>) -> bool {
+    /// Appends up to `max` transactions, in time order, to `out`, simulating further days as needed.
+    /// Returns how many it appended: 0 once the simulation is over.
+    pub fn fill(&mut self, out: &mut Vec<LabelledTransaction>, max: usize) -> usize {
+        let mut appended = 0;
+        while appended < max {
+            if self.ready_pos == self.ready.len() && !self.advance() {
+                break;
+            }
+            let n = (self.ready.len() - self.ready_pos).min(max - appended);
+            out.reserve(n);
+            for i in self.ready_pos..self.ready_pos + n {
+                let event = self.ready[i];
+                let record = self.materialise(&event);
+                out.push(record);
+            }
+            self.ready_pos += n;
+            appended += n;
+        }
+        appended
+    }
+
+    /// Simulates the next day and moves the events now final (none can come before them any more) to
+    /// `ready`, in time order. Returns false once every day has been simulated and everything flushed.
+    fn advance(&mut self) -> bool {
         if self.day > self.world.days {
             return false;
         }
@@ -124,12 +150,9 @@ impl Simulation {
         }
         self.pending.sort_unstable_by_key(Event::key);
         let ready = self.pending.partition_point(|e| e.time < horizon);
-        out.reserve(ready);
-        for i in 0..ready {
-            let event = self.pending[i];
-            out.push(self.materialise(&event));
-        }
-        self.pending.drain(..ready);
+        self.ready.clear();
+        self.ready.extend(self.pending.drain(..ready));
+        self.ready_pos = 0;
         true
     }
 
@@ -231,12 +254,17 @@ impl Simulation {
 }
 
 impl Iterator for Simulation {
-    type Item = Vec<LabelledTransaction>;
+    type Item = LabelledTransaction;
 
-    /// One day's transactions (possibly empty).
-    fn next(&mut self) -> Option<Vec<LabelledTransaction>> {
-        let mut batch = Vec::new();
-        self.next_batch(&mut batch).then_some(batch)
+    fn next(&mut self) -> Option<LabelledTransaction> {
+        while self.ready_pos == self.ready.len() {
+            if !self.advance() {
+                return None;
+            }
+        }
+        let event = self.ready[self.ready_pos];
+        self.ready_pos += 1;
+        Some(self.materialise(&event))
     }
 }
 

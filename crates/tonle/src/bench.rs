@@ -32,12 +32,30 @@ pub enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// Run a simulation scenario on one thread and report transactions/s, per-transaction latency
+    /// percentiles and peak memory; with `--to`, write it as `tonle simulate` does (a second thread encodes)
+    /// and report the end-to-end rate too.
+    Simulate {
+        /// A preset (tiny, demo, large) or a scenario TOML file.
+        #[arg(long, default_value = "large")]
+        scenario: String,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write the output: native, jsonl, parquet or amlworld (default: generate only).
+        #[arg(long, value_enum)]
+        to: Option<crate::simulate::SimFormat>,
+        /// Directory for the output with --to (default: a new temporary directory, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Runs a benchmark.
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
+        BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
     }
 }
 
@@ -125,6 +143,79 @@ fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str, keep: bool) -> Result
     } else {
         let _ = std::fs::remove_file(&input);
         let _ = std::fs::remove_file(&output);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_simulate(
+    scenario: &str,
+    seed: u64,
+    to: Option<crate::simulate::SimFormat>,
+    dir: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let scenario = tonle_sim::Scenario::load(scenario)?;
+    let rss_before = peak_rss_kib();
+    let built = Instant::now();
+    let mut simulation = tonle_sim::Simulation::new(&scenario, seed);
+    let setup = built.elapsed().as_secs_f64();
+    let mut chunk_nanos: Vec<u64> = Vec::new();
+    let mut batch = Vec::with_capacity(CHUNK as usize);
+    let mut total = 0u64;
+    let mut illicit = 0u64;
+    let started = Instant::now();
+    loop {
+        let chunk_start = Instant::now();
+        let n = simulation.fill(&mut batch, CHUNK as usize);
+        if n == 0 {
+            break;
+        }
+        chunk_nanos.push(chunk_start.elapsed().as_nanos() as u64);
+        total += n as u64;
+        illicit += batch.iter().filter(|t| t.label.as_ref().is_some_and(|l| l.illicit)).count() as u64;
+        batch.clear();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    chunk_nanos.sort_unstable();
+    let percentile = |p: f64| -> f64 {
+        if chunk_nanos.is_empty() {
+            return 0.0;
+        }
+        chunk_nanos[((chunk_nanos.len() - 1) as f64 * p).round() as usize] as f64 / CHUNK as f64
+    };
+    println!("bench simulate: scenario {scenario}, seed {seed}, one thread, generation only");
+    println!("  transactions  {total} ({illicit} illicit)");
+    println!("  setup         {setup:.3} s (population and typology plans)");
+    println!("  time          {seconds:.3} s");
+    println!("  throughput    {:.0} transactions/s", total as f64 / seconds);
+    println!(
+        "  per-transaction latency (chunks of {CHUNK})  p50 {:.0} ns  p90 {:.0} ns  p99 {:.0} ns  max {:.0} ns",
+        percentile(0.5),
+        percentile(0.9),
+        percentile(0.99),
+        percentile(1.0)
+    );
+    if let (Some(before), Some(after)) = (rss_before, peak_rss_kib()) {
+        println!("  peak memory   {:.1} MiB (before {:.1} MiB)", after as f64 / 1024.0, before as f64 / 1024.0);
+    }
+    drop(simulation);
+    if let Some(format) = to {
+        let (dir, remove) = match dir {
+            Some(dir) => (dir, false),
+            None => (std::env::temp_dir().join(format!("tonle-bench-sim-{}", std::process::id())), true),
+        };
+        let outcome = crate::simulate::simulate(&scenario, seed, &dir, format)?;
+        let bytes = std::fs::metadata(&outcome.transactions_file)?.len();
+        println!("bench simulate: written as {format:?} (simulation thread + writer thread)");
+        println!("  time          {:.3} s, {:.1} MB", outcome.seconds, bytes as f64 / 1e6);
+        println!("  throughput    {:.0} transactions/s end to end", outcome.transactions as f64 / outcome.seconds);
+        if let Some(after) = peak_rss_kib() {
+            println!("  peak memory   {:.1} MiB", after as f64 / 1024.0);
+        }
+        if remove {
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            println!("  kept          {}", dir.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -62,6 +62,9 @@ pub struct SimOutcome {
     pub transactions_file: PathBuf,
 }
 
+/// Transactions handed from the simulation thread to the writer at a time.
+const CHUNK: usize = 8192;
+
 /// Runs `tonle simulate`.
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
@@ -136,14 +139,11 @@ pub fn simulate(scenario: &Scenario, seed: u64, out: &Path, format: SimFormat) -
     std::fs::write(out.join("scenario.toml"), format!("# seed = {seed}\n{}", scenario.to_toml()))
         .with_context(|| format!("cannot write {}", out.join("scenario.toml").display()))?;
 
-    let (sender, receiver) = sync_channel::<Vec<LabelledTransaction>>(2);
+    let (sender, receiver) = sync_channel::<Vec<LabelledTransaction>>(4);
     let generator = std::thread::spawn(move || {
         loop {
-            let mut batch = Vec::new();
-            if !simulation.next_batch(&mut batch) {
-                break;
-            }
-            if sender.send(batch).is_err() {
+            let mut batch = Vec::with_capacity(CHUNK);
+            if simulation.fill(&mut batch, CHUNK) == 0 || sender.send(batch).is_err() {
                 break;
             }
         }

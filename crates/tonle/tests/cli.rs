@@ -119,3 +119,131 @@ fn stats_totals_in_a_base_currency_with_dated_rates() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("rates.csv:2, field \"rate\""), "{stderr}");
 }
+
+/// FNV-1a over a file's bytes: a fingerprint that is the same on every machine.
+fn fingerprint(path: &Path) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, b| (hash ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+const SIM_FILES: [&str; 5] = ["transactions.csv", "accounts.csv", "scenarios.csv", "fx.csv", "scenario.toml"];
+
+#[test]
+fn simulate_is_byte_identical_for_a_seed_and_differs_across_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = [("a", "5"), ("b", "5"), ("c", "6")]
+        .iter()
+        .map(|(name, seed)| {
+            let out = dir.path().join(name);
+            let output = tonle(&["simulate", "--scenario", "tiny", "--seed", seed, "--out", out.to_str().unwrap()]);
+            assert!(output.status.success(), "{}", text(&output.stderr));
+            let stdout = text(&output.stdout);
+            assert!(stdout.contains("pig-butchering") && stdout.contains("transactions"), "{stdout}");
+            out
+        })
+        .collect();
+    for file in SIM_FILES {
+        assert_eq!(std::fs::read(runs[0].join(file)).unwrap(), std::fs::read(runs[1].join(file)).unwrap(), "{file}");
+    }
+    assert_ne!(fingerprint(&runs[0].join("transactions.csv")), fingerprint(&runs[2].join("transactions.csv")));
+}
+
+/// The tiny preset's output with seed 1, fingerprinted. The simulator uses only integer arithmetic, IEEE
+/// basic operations and the pure-Rust libm, so this holds on every machine; a change to the simulator that
+/// changes its output must update the value (and say so in its commit).
+#[test]
+fn simulate_output_is_the_same_on_every_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let output = tonle(&["simulate", "--scenario", "tiny", "--seed", "1", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let fingerprints: Vec<String> =
+        SIM_FILES[..3].iter().map(|f| format!("{f} {:016x}", fingerprint(&out.join(f)))).collect();
+    assert_eq!(fingerprints, EXPECTED_FINGERPRINTS, "the tiny preset's output changed");
+}
+
+const EXPECTED_FINGERPRINTS: [&str; 3] =
+    ["transactions.csv 514961fed61511d6", "accounts.csv 41354be028e2ede9", "scenarios.csv 8d19ad98a425baec"];
+
+#[test]
+fn simulate_writes_every_format_and_tonle_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for (format, file, from) in [
+        ("native", "transactions.csv", "native"),
+        ("jsonl", "transactions.jsonl", "native"),
+        ("parquet", "transactions.parquet", "native"),
+        ("amlworld", "tiny_Trans.csv", "amlworld"),
+    ] {
+        let out = dir.path().join(format);
+        let output = tonle(&[
+            "simulate",
+            "--scenario",
+            "tiny",
+            "--seed",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(output.status.success(), "{format}: {}", text(&output.stderr));
+        let path = out.join(file);
+        let fx = out.join("fx.csv");
+        let stats = tonle(&["stats", "--from", from, "--json", "--fx", fx.to_str().unwrap(), path.to_str().unwrap()]);
+        assert!(stats.status.success(), "{format}: {}", text(&stats.stderr));
+        let summary: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+        let typologies: Vec<&str> =
+            summary["typologies"].as_array().unwrap().iter().map(|t| t["typology"].as_str().unwrap()).collect();
+        for typology in
+            ["pig-butchering", "mule-network", "structuring", "fan-in", "stack", "casino", "dormant-reactivation"]
+        {
+            assert!(typologies.contains(&typology), "{format}: {typology} in {typologies:?}");
+        }
+        assert!(summary["in_base"].is_object(), "{format}: the fx file converts every currency: {summary}");
+        rows.push(summary["rows"].as_u64().unwrap());
+        assert!(out.join("accounts.csv").exists() && out.join("scenarios.csv").exists());
+        assert!(!std::fs::read_dir(&out).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".partial")));
+    }
+    assert!(rows[0] > 100_000 && rows.iter().all(|r| *r == rows[0]), "{rows:?}");
+    let accounts = tonle_formats::accounts::read_accounts(&dir.path().join("native/accounts.csv")).unwrap();
+    let records: Vec<_> = accounts.collect::<Result<_, _>>().unwrap();
+    assert!(records.iter().any(|a| a.role == tonle_core::AccountRole::Mule));
+}
+
+#[test]
+fn simulate_prints_its_scenario_and_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tonle(&["simulate", "--scenario", "tiny", "--print-scenario"]);
+    assert!(output.status.success());
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, &output.stdout).unwrap();
+    let a = dir.path().join("preset");
+    let b = dir.path().join("file");
+    assert!(tonle(&["simulate", "--scenario", "tiny", "--out", a.to_str().unwrap()]).status.success());
+    assert!(tonle(&["simulate", "--scenario", file.to_str().unwrap(), "--out", b.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read(a.join("transactions.csv")).unwrap(), std::fs::read(b.join("transactions.csv")).unwrap());
+}
+
+#[test]
+fn simulate_names_a_bad_scenario_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "name = \"bad\"\nstart = \"2026-01-01\"\ndays = 10\n[population]\npersons = 1000\nbusinesses = 10\n\
+         merchants = 20\n[typologies.structuring]\ncount = 1\nshare_of_threshold = [0.9, 1.5]\n",
+    )
+    .unwrap();
+    let output =
+        tonle(&["simulate", "--scenario", file.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("bad.toml") && stderr.contains("typologies.structuring.share_of_threshold"), "{stderr}");
+    let output = tonle(&["simulate", "--scenario", "huge", "--out", "x"]);
+    assert!(text(&output.stderr).contains("presets: tiny, demo, large"));
+}

@@ -17,7 +17,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> Output {
     let mut simulation = Simulation::new(scenario, seed);
     let accounts = simulation.accounts().map(|a| (a.account.as_str().to_owned(), a)).collect();
     let mut transactions = Vec::new();
-    while simulation.next_batch(&mut transactions) {}
+    while simulation.fill(&mut transactions, 100_000) > 0 {}
     Output { scenario: scenario.clone(), transactions, accounts, scenarios: simulation.scenarios() }
 }
 
