@@ -510,7 +510,7 @@ impl Scenario {
     /// The scenario as TOML (every parameter spelled out, defaults included).
     pub fn to_toml(&self) -> String {
         // Serialising plain structs of numbers, strings and maps to TOML cannot fail.
-        toml::to_string_pretty(self).expect("a scenario serialises to TOML")
+        toml::to_string(self).expect("a scenario serialises to TOML")
     }
 
     /// The first day.

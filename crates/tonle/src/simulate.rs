@@ -69,7 +69,8 @@ const CHUNK: usize = 8192;
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     if args.print_scenario {
-        print!("{}", scenario.to_toml());
+        // A closed pipe (`| head`) is not an error worth a message.
+        let _ = std::io::stdout().lock().write_all(scenario.to_toml().as_bytes());
         return Ok(());
     }
     let Some(out) = &args.out else { bail!("--out DIR is needed (or --print-scenario)") };
