@@ -17,6 +17,9 @@ use crate::scenario::{Activity, Scenario};
 use crate::typologies;
 use crate::world::{World, DAY_MS};
 
+/// How many events ahead [`Simulation::fill`] prefetches accounts.
+const PREFETCH_AHEAD: usize = 8;
+
 /// Stream number of the population.
 const POPULATION_STREAM: u64 = 1;
 
@@ -120,6 +123,10 @@ impl Simulation {
             let n = (self.ready.len() - self.ready_pos).min(max - appended);
             out.reserve(n);
             for i in self.ready_pos..self.ready_pos + n {
+                if let Some(ahead) = self.ready.get(i + PREFETCH_AHEAD) {
+                    self.prefetch(ahead.debtor);
+                    self.prefetch(ahead.creditor);
+                }
                 let event = self.ready[i];
                 let record = self.materialise(&event);
                 out.push(record);
@@ -154,6 +161,25 @@ impl Simulation {
         self.ready.extend(self.pending.drain(..ready));
         self.ready_pos = 0;
         true
+    }
+
+    /// Asks the CPU to start loading an account a few events ahead: events come in time order, so their
+    /// accounts are scattered over memory, and waiting for each was a large share of the time.
+    #[inline(always)]
+    fn prefetch(&self, account: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(a) = self.world.pop.accounts.get(account as usize) {
+            let p = a as *const _ as *const i8;
+            // SAFETY: a prefetch is a hint: it reads nothing the program sees and cannot fault, whatever the
+            // address. The addresses are an account's first two cache lines (`wrapping_add`: no pointer
+            // arithmetic assumption is made about the allocation).
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0);
+                std::arch::x86_64::_mm_prefetch(p.wrapping_add(64), std::arch::x86_64::_MM_HINT_T0);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = account;
     }
 
     fn materialise(&mut self, e: &Event) -> LabelledTransaction {
