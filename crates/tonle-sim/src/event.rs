@@ -29,7 +29,7 @@ pub enum Purpose {
     Family,
     /// Investment (INVS): what a pig-butchering victim believes.
     Investment,
-    /// Gaming (GAMB? not in ISO; written as the external code list's `GAMB`... kept as GAMB).
+    /// Gambling or wagering (GAMB).
     Gaming,
 }
 

@@ -188,7 +188,6 @@ impl Population {
         pop.add_institutions();
         let p = &scenario.population;
         let weights: Vec<f64> = COUNTRIES.iter().map(|c| p.countries.get(c.code).copied().unwrap_or(0.0)).collect();
-        let country_table = AliasTable::new(&weights);
         let split = |total: u32| -> Vec<u32> {
             let sum: f64 = weights.iter().sum();
             let mut counts: Vec<u32> = weights.iter().map(|w| (total as f64 * w / sum) as u32).collect();
@@ -202,7 +201,7 @@ impl Population {
         let mut business_sizes = Vec::new();
         for (country, count) in split(p.businesses).into_iter().enumerate() {
             for _ in 0..count {
-                let account = pop.add_business_account(rng, country, AccountKind::Business, rates, start_ms);
+                let account = pop.add_business_account(rng, country, AccountKind::Business, start_ms);
                 // Cambodia, Thailand and Vietnam pay on the month's last working day; the others on the 25th.
                 let payday = if country <= crate::region::VN { 0 } else { 25 };
                 let index = pop.businesses.len() as u32;
@@ -228,20 +227,20 @@ impl Population {
             let mut accounts = Vec::new();
             let mut popularity = Vec::new();
             for _ in 0..count.max(1) {
-                accounts.push(pop.add_business_account(rng, country, AccountKind::Merchant, rates, start_ms));
+                accounts.push(pop.add_business_account(rng, country, AccountKind::Merchant, start_ms));
                 popularity.push(rng.pareto(1.0, 1.1));
             }
             let table = AliasTable::new(&popularity);
             pop.merchants.push((accounts, Some(table)));
-            let electricity = pop.add_business_account(rng, country, AccountKind::Business, rates, start_ms);
-            let telephone = pop.add_business_account(rng, country, AccountKind::Business, rates, start_ms);
+            let electricity = pop.add_business_account(rng, country, AccountKind::Business, start_ms);
+            let telephone = pop.add_business_account(rng, country, AccountKind::Business, start_ms);
             let word = COUNTRIES[country].business_words[0];
             pop.accounts[electricity as usize].party.name = Some(text(&format_compact!("{word} Electric Power")));
             pop.accounts[telephone as usize].party.name = Some(text(&format_compact!("{word} Telecom")));
             pop.utilities.push([electricity, telephone]);
         }
         for country in [crate::region::SG, crate::region::CN, crate::region::SG] {
-            let shop = pop.add_business_account(rng, country, AccountKind::Merchant, rates, start_ms);
+            let shop = pop.add_business_account(rng, country, AccountKind::Merchant, start_ms);
             pop.online_shops.push(shop);
         }
         pop.add_exchanges_and_casinos(rng, start_ms);
@@ -267,7 +266,6 @@ impl Population {
                 activity.push(rng.pareto(1.0, p.activity_tail).min(60.0));
             }
         }
-        let _ = &country_table;
         let mut offset = 0;
         for country in 0..COUNTRIES.len() {
             let n = pop.people[country].0.len();
@@ -425,14 +423,7 @@ impl Population {
         }
     }
 
-    fn add_business_account(
-        &mut self,
-        rng: &mut Rng,
-        country: usize,
-        kind: AccountKind,
-        _rates: &Rates,
-        start_ms: i64,
-    ) -> u32 {
+    fn add_business_account(&mut self, rng: &mut Rng, country: usize, kind: AccountKind, start_ms: i64) -> u32 {
         let institution = self.pick_institution(rng, country, InstitutionKind::Bank);
         let name = Self::business_name(rng, country, kind);
         let currency = Self::account_currency(rng, country);

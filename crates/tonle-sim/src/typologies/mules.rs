@@ -78,8 +78,6 @@ pub fn batch(world: &mut World, rng: &mut Rng, p: &MuleAccounts, out: &mut Vec<E
         mules.push((mule, opened));
     }
     for (mule, opened) in mules {
-        let currency = world.pop.accounts[mule as usize].currency;
-        let _ = currency;
         for _ in 0..draw(rng, p.receipts) {
             let victim = world.recruit(rng, &[country]);
             world.involve(scenario, victim, AccountRole::Victim);
