@@ -1,0 +1,32 @@
+//! Exact sliding-window features over event time, per entity, at several horizons at once.
+//!
+//! The design follows Feedzai's Railgun (VLDB 2021): every event is stored once, in a [reservoir](reservoir)
+//! in arrival order, and each entity keeps only aggregates per horizon plus pointers into its own chain of
+//! events (linked through the reservoir in event-time order). When an entity is touched at time `t`, its
+//! window for horizon `H` is made exactly `(t - H, t]`: events at or before `t - H` are walked off the tail and
+//! subtracted. Nothing is bucketed or approximated.
+//!
+//! Late events (event time before the entity's latest) are folded in exactly as long as they are at most
+//! [`WindowConfig::max_lateness`] behind the latest event time seen; their own features are computed by
+//! scanning the entity's chain over the window, and they are inserted into the chain in time order so that
+//! later windows include them. Events later than that are refused ([`FeatureError::TooLate`]).
+//!
+//! Definitions (each window is `(t - H, t]` and contains the events that arrived before, plus the current
+//! one):
+//! - per side (`out`: the entity pays or initiates; `in`: it is paid): count, sum (of the amount the caller
+//!   gives, in one base currency's minor units), max, distinct counterparties (the other side's account) and
+//!   the number of events whose counterparty was *new* when it arrived: not seen with this entity and side in
+//!   the `memory` before it (the longest horizon);
+//! - per entity: first seen, time since its previous event (dormancy).
+
+mod entity;
+mod reservoir;
+mod store;
+
+pub use store::{
+    EntityFeatures, EntityKind, EventKeys, FeatureError, FeatureStore, MemoryReport, Role, Side, SideFeatures,
+    Snapshot, WindowConfig,
+};
+
+/// The most horizons a store tracks at once.
+pub const MAX_HORIZONS: usize = 6;

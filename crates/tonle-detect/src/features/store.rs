@@ -1,0 +1,671 @@
+//! The feature store: folds each event into its entities' windows and reads their features.
+
+use compact_str::CompactString;
+use rustc_hash::FxHashMap;
+use tonle_core::Transaction;
+
+use super::entity::{Aggregate, Entity, Window};
+use super::reservoir::{link, slot_of, Link, Record, Reservoir, NO_LINK, SLOTS};
+use super::MAX_HORIZONS;
+
+/// What kind of thing an entity is. Keys are compared within a kind only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    /// A bank, wallet or exchange account, or a blockchain address (keyed by account id).
+    Account,
+    /// A customer or legal entity.
+    Party,
+    /// A device.
+    Device,
+    /// A phone number.
+    Phone,
+}
+
+/// Which side of a transaction an entity is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// It pays (or, for a device, initiates).
+    Out = 0,
+    /// It is paid.
+    In = 1,
+}
+
+/// The entities a transaction touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The debtor's account.
+    DebtorAccount = 0,
+    /// The creditor's account.
+    CreditorAccount = 1,
+    /// The debtor's party (customer).
+    DebtorParty = 2,
+    /// The creditor's party.
+    CreditorParty = 3,
+    /// The device that initiated the payment.
+    Device = 4,
+    /// The debtor's phone number.
+    DebtorPhone = 5,
+    /// The creditor's phone number (or the phone proxy paid).
+    CreditorPhone = 6,
+}
+
+impl Role {
+    /// Every role, in slot order.
+    pub const ALL: [Role; SLOTS] = [
+        Role::DebtorAccount,
+        Role::CreditorAccount,
+        Role::DebtorParty,
+        Role::CreditorParty,
+        Role::Device,
+        Role::DebtorPhone,
+        Role::CreditorPhone,
+    ];
+
+    /// The side of the transaction the role is on.
+    pub fn side(self) -> Side {
+        match self {
+            Role::CreditorAccount | Role::CreditorParty | Role::CreditorPhone => Side::In,
+            _ => Side::Out,
+        }
+    }
+
+    /// The kind of entity in the role.
+    pub fn kind(self) -> EntityKind {
+        match self {
+            Role::DebtorAccount | Role::CreditorAccount => EntityKind::Account,
+            Role::DebtorParty | Role::CreditorParty => EntityKind::Party,
+            Role::Device => EntityKind::Device,
+            Role::DebtorPhone | Role::CreditorPhone => EntityKind::Phone,
+        }
+    }
+}
+
+fn side_of(slot: usize) -> usize {
+    Role::ALL[slot].side() as usize
+}
+
+/// Horizons and the lateness bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowConfig {
+    /// Window lengths in milliseconds, strictly ascending (1 to [`MAX_HORIZONS`] of them).
+    pub horizons: Vec<i64>,
+    /// How far (ms) an event may lag the latest event time seen and still be folded in exactly; must be
+    /// shorter than the longest horizon.
+    pub max_lateness: i64,
+    /// Housekeeping: events between checks for stored events no window can reach any more (which are then
+    /// dropped, and counterparties not seen within the longest horizon forgotten).
+    pub sweep_every: u64,
+}
+
+impl Default for WindowConfig {
+    /// 10 minutes, 1 hour, 24 hours, 7 days, 30 days; events up to 5 minutes late.
+    fn default() -> Self {
+        const MINUTE: i64 = 60_000;
+        WindowConfig {
+            horizons: vec![10 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE, 7 * 24 * 60 * MINUTE, 30 * 24 * 60 * MINUTE],
+            max_lateness: 5 * MINUTE,
+            sweep_every: 1 << 16,
+        }
+    }
+}
+
+/// Why an event was not folded in, or a configuration refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeatureError {
+    /// The event is later than the lateness bound allows.
+    #[error(
+        "event at {time} ms is {late} ms behind the latest event time {watermark} ms; at most {bound} ms is allowed"
+    )]
+    TooLate {
+        /// Its time.
+        time: i64,
+        /// How late it is.
+        late: i64,
+        /// The latest event time seen.
+        watermark: i64,
+        /// The bound.
+        bound: i64,
+    },
+    /// The configuration is not usable.
+    #[error("window configuration: {0}")]
+    Config(String),
+}
+
+/// Features of one side of one window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SideFeatures {
+    /// Events.
+    pub count: u32,
+    /// Sum of amounts (base-currency minor units).
+    pub sum: i64,
+    /// Largest amount (0 when empty).
+    pub max: i64,
+    /// Distinct counterparties.
+    pub distinct: u32,
+    /// Events whose counterparty was new when they arrived.
+    pub new_counterparties: u32,
+}
+
+/// Features of one entity for the current event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityFeatures {
+    /// The entity's earliest event time (this one, for a new entity).
+    pub first_seen: i64,
+    /// Time since the entity's latest earlier event (ms), if it had one.
+    pub since_last: Option<i64>,
+    /// Whether this event's counterparty is new to the entity on this side.
+    pub new_counterparty: bool,
+    /// Per horizon: out (0) and in (1).
+    pub windows: [[SideFeatures; 2]; MAX_HORIZONS],
+}
+
+/// Features of every entity the current event touches, by [`Role`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Per role (slot order of [`Role::ALL`]); `None` when the event has no such entity.
+    pub roles: [Option<EntityFeatures>; SLOTS],
+}
+
+impl Snapshot {
+    /// The features of a role.
+    pub fn get(&self, role: Role) -> Option<&EntityFeatures> {
+        self.roles[role as usize].as_ref()
+    }
+}
+
+/// Memory held by a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryReport {
+    /// Entities known.
+    pub entities: usize,
+    /// Bytes of entity state, in all.
+    pub entity_bytes: usize,
+    /// Bytes of the largest entity's state.
+    pub entity_bytes_max: usize,
+    /// Events held in the reservoir.
+    pub events: usize,
+    /// Bytes of the reservoir.
+    pub reservoir_bytes: usize,
+}
+
+const NO_ENTITY: u32 = u32::MAX;
+
+/// The store: entities, their windows, and the reservoir of events they point into.
+pub struct FeatureStore {
+    horizons: Vec<i64>,
+    max_lateness: i64,
+    ids: [FxHashMap<CompactString, u32>; 4],
+    entities: Vec<Entity>,
+    reservoir: Reservoir,
+    watermark: i64,
+    observed: u64,
+    sweep_every: u64,
+}
+
+/// One event as the store sees it: a time, an amount and the entity keys per role.
+#[derive(Debug, Clone, Copy)]
+pub struct EventKeys<'a> {
+    /// Event time, UTC ms.
+    pub time: i64,
+    /// Amount, in one base currency's minor units.
+    pub amount: i64,
+    /// The entity in each role, by key (slot order of [`Role::ALL`]).
+    pub keys: [Option<&'a str>; SLOTS],
+}
+
+impl<'a> EventKeys<'a> {
+    /// The keys of a transaction: accounts, parties, device and phone numbers.
+    pub fn of(tx: &'a Transaction, amount: i64) -> EventKeys<'a> {
+        EventKeys {
+            time: tx.time.millis(),
+            amount,
+            keys: [
+                Some(tx.debtor.account.as_str()),
+                Some(tx.creditor.account.as_str()),
+                tx.debtor.party.as_ref().map(|p| p.as_str()),
+                tx.creditor.party.as_ref().map(|p| p.as_str()),
+                tx.device.as_ref().map(|d| d.as_str()),
+                tx.debtor.phone.as_ref().map(|p| p.as_str()),
+                tx.creditor.phone.as_ref().map(|p| p.as_str()),
+            ],
+        }
+    }
+}
+
+impl FeatureStore {
+    /// An empty store.
+    pub fn new(config: WindowConfig) -> Result<FeatureStore, FeatureError> {
+        let h = &config.horizons;
+        if h.is_empty() || h.len() > MAX_HORIZONS {
+            return Err(FeatureError::Config(format!("1 to {MAX_HORIZONS} horizons, not {}", h.len())));
+        }
+        if h[0] <= 0 || h.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(FeatureError::Config("horizons must be positive and strictly ascending".into()));
+        }
+        let longest = h[h.len() - 1];
+        if config.max_lateness < 0 || config.max_lateness >= longest {
+            return Err(FeatureError::Config("the lateness bound must be >= 0 and below the longest horizon".into()));
+        }
+        let sweep_every = config.sweep_every;
+        Ok(FeatureStore {
+            horizons: config.horizons,
+            max_lateness: config.max_lateness,
+            ids: Default::default(),
+            entities: Vec::new(),
+            reservoir: Reservoir::default(),
+            watermark: i64::MIN,
+            observed: 0,
+            sweep_every: sweep_every.max(1),
+        })
+    }
+
+    /// The horizons, in ms.
+    pub fn horizons(&self) -> &[i64] {
+        &self.horizons
+    }
+
+    fn longest(&self) -> i64 {
+        self.horizons[self.horizons.len() - 1]
+    }
+
+    fn intern(&mut self, kind: EntityKind, key: &str) -> u32 {
+        let map = &mut self.ids[kind as usize];
+        if let Some(id) = map.get(key) {
+            return *id;
+        }
+        let id = self.entities.len() as u32;
+        map.insert(CompactString::from(key), id);
+        self.entities.push(Entity::new());
+        id
+    }
+
+    /// Folds a transaction in and writes the features of its entities (its own event included) to `out`.
+    pub fn observe_transaction(
+        &mut self,
+        tx: &Transaction,
+        amount: i64,
+        out: &mut Snapshot,
+    ) -> Result<(), FeatureError> {
+        self.observe(&EventKeys::of(tx, amount), out)
+    }
+
+    /// Folds an event in and writes the features of its entities (the event included) to `out`.
+    pub fn observe(&mut self, event: &EventKeys, out: &mut Snapshot) -> Result<(), FeatureError> {
+        let t = event.time;
+        if self.watermark != i64::MIN && t < self.watermark - self.max_lateness {
+            return Err(FeatureError::TooLate {
+                time: t,
+                late: self.watermark - t,
+                watermark: self.watermark,
+                bound: self.max_lateness,
+            });
+        }
+        self.watermark = self.watermark.max(t);
+        let mut ids = [NO_ENTITY; SLOTS];
+        for (slot, key) in event.keys.iter().enumerate() {
+            if let Some(key) = key {
+                ids[slot] = self.intern(Role::ALL[slot].kind(), key);
+            }
+        }
+        // Per slot: time since the entity's latest earlier event, taken before any slot is folded.
+        let mut since_last = [None; SLOTS];
+        let mut late = [false; SLOTS];
+        for slot in 0..SLOTS {
+            if ids[slot] != NO_ENTITY {
+                let entity = &self.entities[ids[slot] as usize];
+                late[slot] = entity.head != NO_LINK && t < entity.head_time;
+                since_last[slot] = if late[slot] {
+                    self.latest_at_or_before(entity, t).map(|p| t - p)
+                } else if entity.head_time != i64::MIN {
+                    Some(t - entity.head_time)
+                } else {
+                    None
+                };
+            }
+        }
+        let seq = self.reservoir.push(Record {
+            time: t,
+            amount: event.amount,
+            entity: ids,
+            next: [NO_LINK; SLOTS],
+            new_counterparty: 0,
+        });
+        let mut new_flags = 0u8;
+        for slot in 0..SLOTS {
+            let id = ids[slot];
+            if id == NO_ENTITY {
+                continue;
+            }
+            let counterparty = if side_of(slot) == 0 { ids[Role::CreditorAccount as usize] } else { ids[0] };
+            let new = if late[slot] {
+                self.fold_late(id, link(seq, slot), t, event.amount, counterparty)
+            } else {
+                self.fold_in_order(id, link(seq, slot), t, event.amount, counterparty)
+            };
+            if new {
+                new_flags |= 1 << slot;
+            }
+        }
+        if let Some(record) = self.reservoir.get_mut(seq) {
+            record.new_counterparty = new_flags;
+        }
+        for slot in 0..SLOTS {
+            out.roles[slot] = if ids[slot] == NO_ENTITY {
+                None
+            } else {
+                let mut features = if late[slot] { self.scan(ids[slot], t) } else { self.read(ids[slot]) };
+                features.since_last = since_last[slot];
+                features.new_counterparty = new_flags & (1 << slot) != 0;
+                Some(features)
+            };
+        }
+        self.observed += 1;
+        if self.observed.is_multiple_of(self.sweep_every) {
+            self.sweep();
+        }
+        Ok(())
+    }
+
+    /// The latest time among an entity's events at or before `t` (walking its chain from the anchor).
+    fn latest_at_or_before(&self, entity: &Entity, t: i64) -> Option<i64> {
+        let mut cursor = entity.anchor;
+        let mut latest = (entity.before_anchor != i64::MIN).then_some(entity.before_anchor);
+        while let Some(record) = self.reservoir.at(cursor) {
+            if record.time > t {
+                break;
+            }
+            latest = Some(record.time);
+            cursor = self.reservoir.next(cursor);
+        }
+        latest
+    }
+
+    /// Folds an event at or after the entity's latest: links it at the head, expires each window's tail and
+    /// adds it. Returns whether its counterparty is new to the entity on its side.
+    fn fold_in_order(&mut self, id: u32, new: Link, t: i64, amount: i64, counterparty: u32) -> bool {
+        let longest = self.longest();
+        let anchor_limit = t - longest - self.max_lateness;
+        let side = side_of(slot_of(new));
+        let key = ((counterparty as u64) << 1) | side as u64;
+        let reservoir = &mut self.reservoir;
+        let entity = &mut self.entities[id as usize];
+        let previous = entity.counterparties.get(&key).and_then(|l| reservoir.time(*l));
+        let is_new = previous.is_none_or(|p| p <= t - longest);
+        if entity.head != NO_LINK {
+            reservoir.set_next(entity.head, new);
+        }
+        entity.head = new;
+        entity.head_time = t;
+        entity.first_seen = entity.first_seen.min(t);
+        if entity.anchor == NO_LINK || reservoir.dropped(entity.anchor) {
+            entity.anchor = new;
+        }
+        for (h, horizon) in self.horizons.iter().enumerate() {
+            let window = &mut entity.windows[h];
+            expire(window, reservoir, &entity.counterparties, t - horizon);
+            if window.tail == NO_LINK {
+                window.tail = new;
+            }
+            let joins = previous.is_none_or(|p| p <= t - horizon);
+            add(&mut window.sides[side], amount, is_new, joins);
+        }
+        entity.counterparties.insert(key, new);
+        while entity.anchor != new {
+            match reservoir.time(entity.anchor) {
+                Some(time) if time <= anchor_limit => {
+                    entity.before_anchor = entity.before_anchor.max(time);
+                    entity.anchor = reservoir.next(entity.anchor);
+                }
+                _ => break,
+            }
+        }
+        is_new
+    }
+
+    /// Folds an event earlier than the entity's latest: inserts it into the chain in time order and adds it
+    /// to each window of the entity's latest time that it falls in. Returns whether its counterparty is new.
+    fn fold_late(&mut self, id: u32, new: Link, t: i64, amount: i64, counterparty: u32) -> bool {
+        let longest = self.longest();
+        let side = side_of(slot_of(new));
+        let key = ((counterparty as u64) << 1) | side as u64;
+        let reservoir = &mut self.reservoir;
+        let entity = &mut self.entities[id as usize];
+        // Walk from the anchor to the last event at or before t; note whether the counterparty was seen on
+        // this side within the memory (the longest horizon) before t.
+        let mut predecessor = NO_LINK;
+        let mut cursor = entity.anchor;
+        let mut seen = false;
+        while cursor != NO_LINK && cursor != new {
+            let Some(record) = reservoir.at(cursor) else { break };
+            if record.time > t {
+                break;
+            }
+            let slot = slot_of(cursor);
+            if side_of(slot) == side && record_counterparty(record, slot) == counterparty && record.time > t - longest {
+                seen = true;
+            }
+            predecessor = cursor;
+            cursor = record.next[slot];
+        }
+        if predecessor == NO_LINK {
+            reservoir.set_next(new, entity.anchor);
+            entity.anchor = new;
+        } else {
+            let after = reservoir.next(predecessor);
+            reservoir.set_next(new, after);
+            reservoir.set_next(predecessor, new);
+        }
+        entity.first_seen = entity.first_seen.min(t);
+        let latest = entity.counterparties.get(&key).copied();
+        let latest_time = latest.and_then(|l| reservoir.time(l));
+        for (h, horizon) in self.horizons.iter().enumerate() {
+            let start = entity.head_time - horizon;
+            if t <= start {
+                continue;
+            }
+            let window = &mut entity.windows[h];
+            let joins = latest_time.is_none_or(|p| p <= start);
+            add(&mut window.sides[side], amount, !seen, joins);
+            if window.tail == NO_LINK || reservoir.time(window.tail).is_none_or(|tail| t < tail) {
+                window.tail = new;
+            }
+        }
+        if latest_time.is_none_or(|p| p <= t) {
+            entity.counterparties.insert(key, new);
+        }
+        !seen
+    }
+
+    /// The features of an entity whose latest event is the current one, from its running aggregates.
+    fn read(&mut self, id: u32) -> EntityFeatures {
+        let entity = &mut self.entities[id as usize];
+        let mut features = EntityFeatures {
+            first_seen: entity.first_seen,
+            since_last: None,
+            new_counterparty: false,
+            windows: [[SideFeatures::default(); 2]; MAX_HORIZONS],
+        };
+        for h in 0..self.horizons.len() {
+            for side in 0..2 {
+                if entity.windows[h].sides[side].max_stale {
+                    let max = window_max(&self.reservoir, entity.windows[h].tail, side);
+                    let aggregate = &mut entity.windows[h].sides[side];
+                    aggregate.max = max;
+                    aggregate.max_stale = false;
+                }
+                let aggregate = &entity.windows[h].sides[side];
+                features.windows[h][side] = SideFeatures {
+                    count: aggregate.count,
+                    sum: aggregate.sum,
+                    max: aggregate.max,
+                    distinct: aggregate.distinct,
+                    new_counterparties: aggregate.new_counterparties,
+                };
+            }
+        }
+        features
+    }
+
+    /// The features of an entity at time `t` by walking its chain (for late events).
+    fn scan(&self, id: u32, t: i64) -> EntityFeatures {
+        let entity = &self.entities[id as usize];
+        let mut features = EntityFeatures {
+            first_seen: entity.first_seen,
+            since_last: None,
+            new_counterparty: false,
+            windows: [[SideFeatures::default(); 2]; MAX_HORIZONS],
+        };
+        let mut distinct: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; self.horizons.len()];
+        let mut cursor = entity.anchor;
+        while let Some(record) = self.reservoir.at(cursor) {
+            if record.time > t {
+                break;
+            }
+            let slot = slot_of(cursor);
+            let side = side_of(slot);
+            for (h, horizon) in self.horizons.iter().enumerate() {
+                if record.time > t - horizon {
+                    let f = &mut features.windows[h][side];
+                    f.count += 1;
+                    f.sum += record.amount;
+                    f.max = f.max.max(record.amount);
+                    if record.new_counterparty & (1 << slot) != 0 {
+                        f.new_counterparties += 1;
+                    }
+                    let cp = record_counterparty(record, slot);
+                    if !distinct[h][side].contains(&cp) {
+                        distinct[h][side].push(cp);
+                    }
+                }
+            }
+            cursor = record.next[slot];
+        }
+        for (h, sides) in distinct.iter().enumerate() {
+            for (side, counterparties) in sides.iter().enumerate() {
+                features.windows[h][side].distinct = counterparties.len() as u32;
+            }
+        }
+        features
+    }
+
+    /// Removes from every window the events no future window can reach, prunes counterparties not seen
+    /// within the memory, and drops those events from the reservoir.
+    fn sweep(&mut self) {
+        let before = self.watermark - 2 * self.max_lateness - self.longest();
+        if self.reservoir.front_time().is_none_or(|time| time >= before) {
+            return;
+        }
+        for entity in &mut self.entities {
+            for window in entity.windows.iter_mut().take(self.horizons.len()) {
+                // Events before `before` are outside every admissible window; `before` + 1 as the window
+                // start expires exactly those.
+                expire(window, &self.reservoir, &entity.counterparties, before - 1);
+            }
+            while let Some(time) = self.reservoir.time(entity.anchor).filter(|time| *time < before) {
+                entity.before_anchor = entity.before_anchor.max(time);
+                entity.anchor = self.reservoir.next(entity.anchor);
+            }
+            let reservoir = &self.reservoir;
+            entity.counterparties.retain(|_, l| reservoir.time(*l).is_some_and(|time| time >= before));
+        }
+        self.reservoir.drop_older(before);
+    }
+
+    /// Memory held, per entity and in the reservoir.
+    pub fn memory(&self) -> MemoryReport {
+        let mut total = 0;
+        let mut max = 0;
+        for entity in &self.entities {
+            let bytes = entity.bytes();
+            total += bytes;
+            max = max.max(bytes);
+        }
+        let index: usize =
+            self.ids.iter().map(|m| m.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1)).sum();
+        MemoryReport {
+            entities: self.entities.len(),
+            entity_bytes: total + index,
+            entity_bytes_max: max,
+            events: self.reservoir.len(),
+            reservoir_bytes: self.reservoir.bytes(),
+        }
+    }
+}
+
+/// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
+fn record_counterparty(record: &Record, slot: usize) -> u32 {
+    if side_of(slot) == 0 {
+        record.entity[Role::CreditorAccount as usize]
+    } else {
+        record.entity[Role::DebtorAccount as usize]
+    }
+}
+
+/// Walks a window's tail forward over events at or before `start` (the window is `(start, ...]`),
+/// subtracting them.
+fn expire(window: &mut Window, reservoir: &Reservoir, counterparties: &FxHashMap<u64, Link>, start: i64) {
+    while window.tail != NO_LINK {
+        let Some(record) = reservoir.at(window.tail) else {
+            // Dropped: the sweep empties windows before it drops their events, so this is a window left
+            // empty-tailed; start afresh.
+            *window = Window::default();
+            return;
+        };
+        if record.time > start {
+            return;
+        }
+        let slot = slot_of(window.tail);
+        let side = side_of(slot);
+        let cp = record_counterparty(record, slot);
+        let key = ((cp as u64) << 1) | side as u64;
+        let aggregate = &mut window.sides[side];
+        aggregate.count -= 1;
+        aggregate.sum -= record.amount;
+        if record.new_counterparty & (1 << slot) != 0 {
+            aggregate.new_counterparties -= 1;
+        }
+        if counterparties.get(&key) == Some(&window.tail) {
+            aggregate.distinct -= 1;
+        }
+        if aggregate.count == 0 {
+            aggregate.max = 0;
+            aggregate.max_stale = false;
+        } else if record.amount >= aggregate.max {
+            aggregate.max_stale = true;
+        }
+        window.tail = record.next[slot];
+    }
+    // The chain ran out: every event left the window.
+    debug_assert!(window.sides.iter().all(|s| s.count == 0));
+}
+
+/// Adds one event to one side of a window.
+fn add(aggregate: &mut Aggregate, amount: i64, new_counterparty: bool, joins: bool) {
+    aggregate.count += 1;
+    aggregate.sum += amount;
+    if !aggregate.max_stale {
+        aggregate.max = if aggregate.count == 1 { amount } else { aggregate.max.max(amount) };
+    }
+    if new_counterparty {
+        aggregate.new_counterparties += 1;
+    }
+    if joins {
+        aggregate.distinct += 1;
+    }
+}
+
+/// The largest amount on one side of a window, walking it from its tail to the chain's end.
+fn window_max(reservoir: &Reservoir, tail: Link, side: usize) -> i64 {
+    let mut max = 0;
+    let mut first = true;
+    let mut cursor = tail;
+    while let Some(record) = reservoir.at(cursor) {
+        let slot = slot_of(cursor);
+        if side_of(slot) == side {
+            max = if first { record.amount } else { max.max(record.amount) };
+            first = false;
+        }
+        cursor = record.next[slot];
+    }
+    max
+}

@@ -1,0 +1,193 @@
+//! Window features against a naive recomputation over the raw history, out-of-order events included.
+
+// The naive model indexes events and slots by number, as its definitions do.
+#![allow(clippy::needless_range_loop)]
+
+use proptest::prelude::*;
+use tonle_detect::features::{EventKeys, FeatureError, FeatureStore, Role, SideFeatures, Snapshot, WindowConfig};
+
+const MINUTE: i64 = 60_000;
+const HORIZONS: [i64; 3] = [5 * MINUTE, 30 * MINUTE, 120 * MINUTE];
+const LATENESS: i64 = 10 * MINUTE;
+
+#[derive(Debug, Clone)]
+struct Event {
+    time: i64,
+    amount: i64,
+    keys: [Option<String>; 7],
+}
+
+fn kind(slot: usize) -> usize {
+    [0, 0, 1, 1, 2, 3, 3][slot]
+}
+
+fn side(slot: usize) -> usize {
+    Role::ALL[slot].side() as usize
+}
+
+fn counterparty(event: &Event, slot: usize) -> &str {
+    let other = if side(slot) == 0 { 1 } else { 0 };
+    event.keys[other].as_deref().unwrap()
+}
+
+/// A stream: a clock that moves forward by up to 40 minutes, each event up to the lateness bound behind it.
+fn stream() -> impl Strategy<Value = Vec<Event>> {
+    let event = (
+        0i64..40 * MINUTE,
+        prop_oneof![3 => Just(0i64), 1 => 0..=LATENESS],
+        1i64..1_000,
+        0usize..5,
+        0usize..5,
+        proptest::option::of(0usize..3),
+        proptest::option::of(0usize..3),
+        proptest::option::of(0usize..2),
+        proptest::option::of(0usize..2),
+    );
+    proptest::collection::vec(event, 1..120).prop_map(|raw| {
+        let mut clock = 1_700_000_000_000i64;
+        raw.into_iter()
+            .map(|(step, behind, amount, debtor, creditor, party, device, phone_a, phone_b)| {
+                clock += step;
+                Event {
+                    time: clock - behind,
+                    amount,
+                    keys: [
+                        Some(format!("A{debtor}")),
+                        Some(format!("A{creditor}")),
+                        party.map(|p| format!("P{p}")),
+                        Some(format!("P{}", (creditor + 1) % 3)),
+                        device.map(|d| format!("D{d}")),
+                        phone_a.map(|p| format!("+8551200{p}")),
+                        phone_b.map(|p| format!("+8551200{p}")),
+                    ],
+                }
+            })
+            .collect()
+    })
+}
+
+/// The features of role `slot` of event `k`, recomputed from the whole history.
+struct Naive<'a> {
+    events: &'a [Event],
+    /// new[j][slot]: whether event j's counterparty on that slot was new when it arrived.
+    new: Vec<[bool; 7]>,
+}
+
+impl<'a> Naive<'a> {
+    fn new(events: &'a [Event]) -> Naive<'a> {
+        let longest = HORIZONS[HORIZONS.len() - 1];
+        let mut new = vec![[false; 7]; events.len()];
+        for j in 0..events.len() {
+            for s in 0..7 {
+                let Some(key) = &events[j].keys[s] else { continue };
+                let seen = (0..=j).any(|i| {
+                    (0..7).any(|s2| {
+                        (i < j || s2 < s)
+                            && kind(s2) == kind(s)
+                            && events[i].keys[s2].as_ref() == Some(key)
+                            && side(s2) == side(s)
+                            && counterparty(&events[i], s2) == counterparty(&events[j], s)
+                            && events[i].time > events[j].time - longest
+                            && events[i].time <= events[j].time
+                    })
+                });
+                new[j][s] = !seen;
+            }
+        }
+        Naive { events, new }
+    }
+
+    fn occurrences(&self, k: usize, slot: usize) -> Vec<(usize, usize)> {
+        let key = self.events[k].keys[slot].as_ref().unwrap();
+        (0..=k)
+            .flat_map(|j| (0..7).map(move |s| (j, s)))
+            .filter(|(j, s)| kind(*s) == kind(slot) && self.events[*j].keys[*s].as_ref() == Some(key))
+            .collect()
+    }
+
+    fn side_features(&self, k: usize, slot: usize, horizon: i64, side_wanted: usize) -> SideFeatures {
+        let t = self.events[k].time;
+        let mut f = SideFeatures::default();
+        let mut cps: Vec<&str> = Vec::new();
+        for (j, s) in self.occurrences(k, slot) {
+            let e = &self.events[j];
+            if side(s) != side_wanted || e.time <= t - horizon || e.time > t {
+                continue;
+            }
+            f.count += 1;
+            f.sum += e.amount;
+            f.max = f.max.max(e.amount);
+            if self.new[j][s] {
+                f.new_counterparties += 1;
+            }
+            let cp = counterparty(e, s);
+            if !cps.contains(&cp) {
+                cps.push(cp);
+            }
+        }
+        f.distinct = cps.len() as u32;
+        f
+    }
+
+    fn check(&self, k: usize, snapshot: &Snapshot) -> Result<(), TestCaseError> {
+        let t = self.events[k].time;
+        for slot in 0..7 {
+            let got = &snapshot.roles[slot];
+            if self.events[k].keys[slot].is_none() {
+                prop_assert!(got.is_none());
+                continue;
+            }
+            let got = got.as_ref().unwrap();
+            let occurrences = self.occurrences(k, slot);
+            let first = occurrences.iter().map(|(j, _)| self.events[*j].time).min().unwrap();
+            prop_assert_eq!(got.first_seen, first, "first seen, event {} slot {}", k, slot);
+            let previous =
+                occurrences.iter().filter(|(j, _)| *j < k).map(|(j, _)| self.events[*j].time).filter(|p| *p <= t).max();
+            prop_assert_eq!(got.since_last, previous.map(|p| t - p), "since last, event {} slot {}", k, slot);
+            prop_assert_eq!(got.new_counterparty, self.new[k][slot], "new counterparty, event {} slot {}", k, slot);
+            for (h, horizon) in HORIZONS.iter().enumerate() {
+                for s in 0..2 {
+                    let want = self.side_features(k, slot, *horizon, s);
+                    prop_assert_eq!(got.windows[h][s], want, "event {} slot {} horizon {} side {}", k, slot, h, s);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn windows_match_a_naive_recomputation(events in stream(), sweep_every in 1u64..20) {
+        let config = WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every };
+        let mut store = FeatureStore::new(config).unwrap();
+        let naive = Naive::new(&events);
+        let mut snapshot = Snapshot::default();
+        for (k, event) in events.iter().enumerate() {
+            let keys = EventKeys {
+                time: event.time,
+                amount: event.amount,
+                keys: std::array::from_fn(|s| event.keys[s].as_deref()),
+            };
+            store.observe(&keys, &mut snapshot).unwrap();
+            naive.check(k, &snapshot)?;
+        }
+    }
+}
+
+#[test]
+fn events_beyond_the_lateness_bound_are_refused() {
+    let mut store =
+        FeatureStore::new(WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every: 8 })
+            .unwrap();
+    let mut snapshot = Snapshot::default();
+    let keys = |time| EventKeys { time, amount: 5, keys: [Some("A"), Some("B"), None, None, None, None, None] };
+    store.observe(&keys(100 * MINUTE), &mut snapshot).unwrap();
+    store.observe(&keys(90 * MINUTE), &mut snapshot).unwrap();
+    let err = store.observe(&keys(90 * MINUTE - 1), &mut snapshot).unwrap_err();
+    assert!(matches!(err, FeatureError::TooLate { late, .. } if late == 10 * MINUTE + 1), "{err}");
+    assert!(FeatureStore::new(WindowConfig { horizons: vec![10, 5], max_lateness: 1, sweep_every: 1 }).is_err());
+    assert!(FeatureStore::new(WindowConfig { horizons: vec![10], max_lateness: 10, sweep_every: 1 }).is_err());
+}
