@@ -43,6 +43,9 @@ pub struct Record {
     pub next: [Link; SLOTS],
     /// Per slot: whether the counterparty was new when the event arrived.
     pub new_counterparty: u8,
+    /// Per slot: whether this is the entity's latest event with this counterparty on this side (so that
+    /// expiring it removes the counterparty from the window, without a table lookup).
+    pub latest: u8,
 }
 
 /// Events in arrival order, numbered from 0; the oldest are dropped when no window can need them.
@@ -100,6 +103,21 @@ impl Reservoir {
         if link != NO_LINK {
             if let Some(record) = self.get_mut(seq_of(link)) {
                 record.next[slot_of(link)] = next;
+            }
+        }
+    }
+
+    /// Marks whether the slot a link points into is its counterparty's latest (ignored if dropped).
+    #[inline]
+    pub fn set_latest(&mut self, link: Link, latest: bool) {
+        if link != NO_LINK {
+            if let Some(record) = self.get_mut(seq_of(link)) {
+                let bit = 1 << slot_of(link);
+                if latest {
+                    record.latest |= bit;
+                } else {
+                    record.latest &= !bit;
+                }
             }
         }
     }

@@ -329,6 +329,7 @@ impl FeatureStore {
             entity: ids,
             next: [NO_LINK; SLOTS],
             new_counterparty: 0,
+            latest: 0,
         });
         let mut new_flags = 0u8;
         for slot in 0..SLOTS {
@@ -389,7 +390,9 @@ impl FeatureStore {
         let key = ((counterparty as u64) << 1) | side as u64;
         let reservoir = &mut self.reservoir;
         let entity = &mut self.entities[id as usize];
-        let previous = entity.counterparties.get(&key).and_then(|l| reservoir.time(*l));
+        // The new event becomes the counterparty's latest (one table probe: the old value comes back).
+        let previous_link = entity.counterparties.insert(key, new);
+        let previous = previous_link.and_then(|l| reservoir.time(l));
         let is_new = previous.is_none_or(|p| p <= t - longest);
         if entity.head != NO_LINK {
             reservoir.set_next(entity.head, new);
@@ -402,14 +405,18 @@ impl FeatureStore {
         }
         for (h, horizon) in self.horizons.iter().enumerate() {
             let window = &mut entity.windows[h];
-            expire(window, reservoir, &entity.counterparties, t - horizon);
+            expire(window, reservoir, t - horizon);
             if window.tail == NO_LINK {
                 window.tail = new;
             }
             let joins = previous.is_none_or(|p| p <= t - horizon);
             add(&mut window.sides[side], amount, is_new, joins);
         }
-        entity.counterparties.insert(key, new);
+        // The new event becomes the counterparty's latest: expiring an older one no longer removes it.
+        if let Some(previous) = previous_link {
+            reservoir.set_latest(previous, false);
+        }
+        reservoir.set_latest(new, true);
         while entity.anchor != new {
             match reservoir.time(entity.anchor) {
                 Some(time) if time <= anchor_limit => {
@@ -471,6 +478,10 @@ impl FeatureStore {
             }
         }
         if latest_time.is_none_or(|p| p <= t) {
+            if let Some(previous) = latest {
+                reservoir.set_latest(previous, false);
+            }
+            reservoir.set_latest(new, true);
             entity.counterparties.insert(key, new);
         }
         !seen
@@ -559,7 +570,7 @@ impl FeatureStore {
             for window in entity.windows.iter_mut().take(self.horizons.len()) {
                 // Events before `before` are outside every admissible window; `before` + 1 as the window
                 // start expires exactly those.
-                expire(window, &self.reservoir, &entity.counterparties, before - 1);
+                expire(window, &self.reservoir, before - 1);
             }
             while let Some(time) = self.reservoir.time(entity.anchor).filter(|time| *time < before) {
                 entity.before_anchor = entity.before_anchor.max(time);
@@ -603,7 +614,7 @@ fn record_counterparty(record: &Record, slot: usize) -> u32 {
 
 /// Walks a window's tail forward over events at or before `start` (the window is `(start, ...]`),
 /// subtracting them.
-fn expire(window: &mut Window, reservoir: &Reservoir, counterparties: &FxHashMap<u64, Link>, start: i64) {
+fn expire(window: &mut Window, reservoir: &Reservoir, start: i64) {
     while window.tail != NO_LINK {
         let Some(record) = reservoir.at(window.tail) else {
             // Dropped: the sweep empties windows before it drops their events, so this is a window left
@@ -616,15 +627,13 @@ fn expire(window: &mut Window, reservoir: &Reservoir, counterparties: &FxHashMap
         }
         let slot = slot_of(window.tail);
         let side = side_of(slot);
-        let cp = record_counterparty(record, slot);
-        let key = ((cp as u64) << 1) | side as u64;
         let aggregate = &mut window.sides[side];
         aggregate.count -= 1;
         aggregate.sum -= record.amount;
         if record.new_counterparty & (1 << slot) != 0 {
             aggregate.new_counterparties -= 1;
         }
-        if counterparties.get(&key) == Some(&window.tail) {
+        if record.latest & (1 << slot) != 0 {
             aggregate.distinct -= 1;
         }
         if aggregate.count == 0 {
