@@ -307,6 +307,11 @@ impl FeatureStore {
                 ids[slot] = self.intern(Role::ALL[slot].kind(), key);
             }
         }
+        for id in ids {
+            if let Some(entity) = self.entities.get(id as usize) {
+                prefetch(entity);
+            }
+        }
         // Per slot: time since the entity's latest earlier event, taken before any slot is folded.
         let mut since_last = [None; SLOTS];
         let mut late = [false; SLOTS];
@@ -601,6 +606,26 @@ impl FeatureStore {
             reservoir_bytes: self.reservoir.bytes(),
         }
     }
+}
+
+/// Asks the CPU to start loading a value's cache lines: the entities of an event are scattered over memory
+/// and each spans several lines, so loading them all at once instead of one after another saves most of the
+/// waiting.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let start = value as *const T as *const i8;
+        let mut offset = 0;
+        while offset < std::mem::size_of::<T>() {
+            // SAFETY: a prefetch is a hint: it reads nothing the program sees and cannot fault; the addresses
+            // lie within `value`.
+            unsafe { std::arch::x86_64::_mm_prefetch(start.wrapping_add(offset), std::arch::x86_64::_MM_HINT_T0) };
+            offset += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
