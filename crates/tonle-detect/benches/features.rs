@@ -63,5 +63,50 @@ fn features(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, features);
+/// State per active account with 30-day windows at ten transactions per account per day (the memory
+/// figure): 10,000 accounts, each paying ten times a day for 31 days, mostly to its own 15 regular payees
+/// (shops, family, bills) and sometimes to anyone. Only accounts are keyed (no party, device or phone).
+fn memory_at_ten_a_day(_: &mut Criterion) {
+    const ACCOUNTS: u64 = 10_000;
+    let mut store = FeatureStore::new(WindowConfig::default()).expect("default config");
+    let mut snapshot = Snapshot::default();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let names: Vec<String> = (0..ACCOUNTS * 2).map(|i| format!("ACC{i:08}")).collect();
+    let start = 1_767_225_600_000i64;
+    let per_day = 10 * ACCOUNTS;
+    for day in 0..31 {
+        for i in 0..per_day {
+            let payer = (next() % ACCOUNTS) as usize;
+            let payee = if next() % 10 < 8 {
+                ACCOUNTS as usize + (payer * 15 + (next() % 15) as usize) % ACCOUNTS as usize
+            } else {
+                (next() % (2 * ACCOUNTS)) as usize
+            };
+            let time = start + day * 86_400_000 + (i as i64 * 86_400_000) / per_day as i64;
+            let keys = tonle_detect::features::EventKeys {
+                time,
+                amount: (next() % 50_000) as i64 + 100,
+                keys: [Some(&names[payer]), Some(&names[payee]), None, None, None, None, None],
+            };
+            store.observe(&keys, &mut snapshot).expect("in order");
+        }
+    }
+    let memory = store.memory();
+    eprintln!(
+        "ten a day for 31 days: {} accounts, {:.0} bytes of state per account on average (largest {}); reservoir {} events, {:.0} bytes per event",
+        memory.entities,
+        memory.entity_bytes as f64 / memory.entities as f64,
+        memory.entity_bytes_max,
+        memory.events,
+        memory.reservoir_bytes as f64 / memory.events.max(1) as f64
+    );
+}
+
+criterion_group!(benches, features, memory_at_ten_a_day);
 criterion_main!(benches);

@@ -2,7 +2,10 @@
 //!
 //! - [`features`]: exact sliding-window features per entity (account, party, device, phone number) at several
 //!   horizons at once, over event time, with bounded lateness.
+//! - [`rules`]: rule sets; so far the rule-expression language ([`rules::expr`]): typed bool expressions over
+//!   fields and features, compiled to closures over a slot array.
 //!
 //! Rules, decisions, graph detectors and models build on these (see the issues that follow).
 
 pub mod features;
+pub mod rules;

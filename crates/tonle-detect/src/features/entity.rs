@@ -73,9 +73,18 @@ impl Entity {
         }
     }
 
-    /// Bytes of state, its counterparty table included (each entry with its share of hash-table control
-    /// bytes and spare capacity).
+    /// Bytes of state, its counterparty table's allocation included (estimated as hashbrown sizes it: a
+    /// power-of-two number of buckets at most 7/8 full, one entry and one control byte per bucket, plus a
+    /// group of control bytes).
     pub fn bytes(&self) -> usize {
-        std::mem::size_of::<Entity>() + self.counterparties.capacity() * (std::mem::size_of::<(u64, Link)>() + 1)
+        let capacity = self.counterparties.capacity();
+        let table = if capacity == 0 {
+            0
+        } else {
+            let buckets =
+                if capacity < 8 { (capacity + 1).next_power_of_two() } else { (capacity * 8 / 7).next_power_of_two() };
+            buckets * (std::mem::size_of::<(u64, Link)>() + 1) + 16
+        };
+        std::mem::size_of::<Entity>() + table
     }
 }

@@ -1,6 +1,6 @@
 //! Exact sliding-window features over event time, per entity, at several horizons at once.
 //!
-//! The design follows Feedzai's Railgun (VLDB 2021): every event is stored once, in a [reservoir](reservoir)
+//! The design follows Feedzai's Railgun (VLDB 2021): every event is stored once, in a reservoir
 //! in arrival order, and each entity keeps only aggregates per horizon plus pointers into its own chain of
 //! events (linked through the reservoir in event-time order). When an entity is touched at time `t`, its
 //! window for horizon `H` is made exactly `(t - H, t]`: events at or before `t - H` are walked off the tail and
@@ -29,4 +29,4 @@ pub use store::{
 };
 
 /// The most horizons a store tracks at once.
-pub const MAX_HORIZONS: usize = 6;
+pub const MAX_HORIZONS: usize = 5;

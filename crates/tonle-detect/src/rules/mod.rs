@@ -1,0 +1,3 @@
+//! Rule sets: expressions now; rule files, actions and decisions to come.
+
+pub mod expr;
