@@ -45,6 +45,22 @@ fn features(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    group.bench_function("demo population, 20 days, 5 horizons, accounts only", |b| {
+        let accounts_only =
+            WindowConfig { roles: [true, true, false, false, false, false, false], ..WindowConfig::default() };
+        b.iter_batched(
+            || FeatureStore::new(accounts_only.clone()).expect("config"),
+            |mut store| {
+                let mut snapshot = Snapshot::default();
+                for (t, amount) in transactions.iter().zip(&cents) {
+                    store.observe_transaction(&t.tx, *amount, &mut snapshot).expect("in order");
+                    std::hint::black_box(&snapshot);
+                }
+                store
+            },
+            BatchSize::PerIteration,
+        )
+    });
     group.finish();
     let mut store = FeatureStore::new(WindowConfig::default()).expect("default config");
     let mut snapshot = Snapshot::default();

@@ -161,7 +161,7 @@ proptest! {
 
     #[test]
     fn windows_match_a_naive_recomputation(events in stream(), sweep_every in 1u64..20) {
-        let config = WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every };
+        let config = WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every, roles: [true; 7] };
         let mut store = FeatureStore::new(config).unwrap();
         let naive = Naive::new(&events);
         let mut snapshot = Snapshot::default();
@@ -179,15 +179,44 @@ proptest! {
 
 #[test]
 fn events_beyond_the_lateness_bound_are_refused() {
-    let mut store =
-        FeatureStore::new(WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every: 8 })
-            .unwrap();
+    let mut store = FeatureStore::new(WindowConfig {
+        horizons: HORIZONS.to_vec(),
+        max_lateness: LATENESS,
+        sweep_every: 8,
+        ..WindowConfig::default()
+    })
+    .unwrap();
     let mut snapshot = Snapshot::default();
     let keys = |time| EventKeys { time, amount: 5, keys: [Some("A"), Some("B"), None, None, None, None, None] };
     store.observe(&keys(100 * MINUTE), &mut snapshot).unwrap();
     store.observe(&keys(90 * MINUTE), &mut snapshot).unwrap();
     let err = store.observe(&keys(90 * MINUTE - 1), &mut snapshot).unwrap_err();
     assert!(matches!(err, FeatureError::TooLate { late, .. } if late == 10 * MINUTE + 1), "{err}");
-    assert!(FeatureStore::new(WindowConfig { horizons: vec![10, 5], max_lateness: 1, sweep_every: 1 }).is_err());
-    assert!(FeatureStore::new(WindowConfig { horizons: vec![10], max_lateness: 10, sweep_every: 1 }).is_err());
+    assert!(
+        FeatureStore::new(WindowConfig { horizons: vec![10, 5], max_lateness: 1, ..WindowConfig::default() }).is_err()
+    );
+    assert!(
+        FeatureStore::new(WindowConfig { horizons: vec![10], max_lateness: 10, ..WindowConfig::default() }).is_err()
+    );
+}
+
+#[test]
+fn untracked_roles_have_no_features_and_do_not_change_the_others() {
+    let mut all = FeatureStore::new(WindowConfig::default()).unwrap();
+    let accounts_only =
+        WindowConfig { roles: [true, true, false, false, false, false, false], ..WindowConfig::default() };
+    let mut some = FeatureStore::new(accounts_only).unwrap();
+    let (mut a, mut b) = (Snapshot::default(), Snapshot::default());
+    for i in 0..50i64 {
+        let keys = EventKeys {
+            time: 1_700_000_000_000 + i * 60_000,
+            amount: 100 + i,
+            keys: [Some("A"), Some(if i % 3 == 0 { "B" } else { "C" }), Some("P"), Some("Q"), Some("D"), None, None],
+        };
+        all.observe(&keys, &mut a).unwrap();
+        some.observe(&keys, &mut b).unwrap();
+        assert_eq!(a.roles[..2], b.roles[..2]);
+        assert!(b.roles[2..].iter().all(Option::is_none));
+        assert!(a.roles[2].is_some());
+    }
 }

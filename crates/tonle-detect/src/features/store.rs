@@ -95,6 +95,10 @@ pub struct WindowConfig {
     /// Housekeeping: events between checks for stored events no window can reach any more (which are then
     /// dropped, and counterparties not seen within the longest horizon forgotten).
     pub sweep_every: u64,
+    /// The roles whose entities are tracked (slot order of [`Role::ALL`]); an untracked role's key is ignored
+    /// and its features are `None`. Tracking only what the rules read is the cheapest speed-up: each role
+    /// costs about as much as the others.
+    pub roles: [bool; SLOTS],
 }
 
 impl Default for WindowConfig {
@@ -105,6 +109,7 @@ impl Default for WindowConfig {
             horizons: vec![10 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE, 7 * 24 * 60 * MINUTE, 30 * 24 * 60 * MINUTE],
             max_lateness: 5 * MINUTE,
             sweep_every: 1 << 16,
+            roles: [true; SLOTS],
         }
     }
 }
@@ -200,6 +205,7 @@ pub struct FeatureStore {
     watermark: i64,
     observed: u64,
     sweep_every: u64,
+    roles: [bool; SLOTS],
 }
 
 /// One event as the store sees it: a time, an amount and the entity keys per role.
@@ -247,6 +253,7 @@ impl FeatureStore {
             return Err(FeatureError::Config("the lateness bound must be >= 0 and below the longest horizon".into()));
         }
         let sweep_every = config.sweep_every;
+        let roles = config.roles;
         Ok(FeatureStore {
             horizons: config.horizons,
             max_lateness: config.max_lateness,
@@ -256,6 +263,7 @@ impl FeatureStore {
             watermark: i64::MIN,
             observed: 0,
             sweep_every: sweep_every.max(1),
+            roles,
         })
     }
 
@@ -303,7 +311,7 @@ impl FeatureStore {
         self.watermark = self.watermark.max(t);
         let mut ids = [NO_ENTITY; SLOTS];
         for (slot, key) in event.keys.iter().enumerate() {
-            if let Some(key) = key {
+            if let (Some(key), true) = (key, self.roles[slot]) {
                 ids[slot] = self.intern(Role::ALL[slot].kind(), key);
             }
         }
