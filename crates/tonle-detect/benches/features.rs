@@ -31,36 +31,27 @@ fn features(c: &mut Criterion) {
     let mut group = c.benchmark_group("features");
     group.throughput(Throughput::Elements(transactions.len() as u64));
     group.sample_size(10);
-    group.bench_function("demo population, 20 days, 5 horizons", |b| {
-        b.iter_batched(
-            || FeatureStore::new(WindowConfig::default()).expect("default config"),
-            |mut store| {
-                let mut snapshot = Snapshot::default();
-                for (t, amount) in transactions.iter().zip(&cents) {
-                    store.observe_transaction(&t.tx, *amount, &mut snapshot).expect("in order");
-                    std::hint::black_box(&snapshot);
-                }
-                store
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("demo population, 20 days, 5 horizons, accounts only", |b| {
-        let accounts_only =
-            WindowConfig { roles: [true, true, false, false, false, false, false], ..WindowConfig::default() };
-        b.iter_batched(
-            || FeatureStore::new(accounts_only.clone()).expect("config"),
-            |mut store| {
-                let mut snapshot = Snapshot::default();
-                for (t, amount) in transactions.iter().zip(&cents) {
-                    store.observe_transaction(&t.tx, *amount, &mut snapshot).expect("in order");
-                    std::hint::black_box(&snapshot);
-                }
-                store
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    let accounts_only =
+        WindowConfig { roles: [true, true, false, false, false, false, false], ..WindowConfig::default() };
+    for (name, config) in [
+        ("demo population, 20 days, 5 horizons", WindowConfig::default()),
+        ("demo population, 20 days, 5 horizons, accounts only", accounts_only),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || FeatureStore::new(config.clone()).expect("valid config"),
+                |mut store| {
+                    let mut snapshot = Snapshot::default();
+                    for (t, amount) in transactions.iter().zip(&cents) {
+                        store.observe_transaction(&t.tx, *amount, &mut snapshot).expect("in order");
+                        std::hint::black_box(&snapshot);
+                    }
+                    store
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     group.finish();
     let mut store = FeatureStore::new(WindowConfig::default()).expect("default config");
     let mut snapshot = Snapshot::default();

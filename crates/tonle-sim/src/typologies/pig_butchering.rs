@@ -80,18 +80,8 @@ pub fn inject(world: &mut World, rng: &mut Rng, p: &PigButchering, out: &mut Vec
                     scenario,
                 );
                 out.push(buy);
-                let usdt = world.rates.convert(buy.received, buy.received_currency, tonle_core::Currency::USDT);
                 let send = time + delay(rng, span(10, 120));
-                out.push(world.event(
-                    send,
-                    hot_wallet,
-                    scam_wallet,
-                    usdt,
-                    Channel::OnChain,
-                    Purpose::None,
-                    crate::event::NONE,
-                    scenario,
-                ));
+                out.push(send_usdt(world, &buy, send, hot_wallet, scam_wallet));
             } else {
                 let channel = transfer_channel(world, victim, collector);
                 let pay = world.event(time, victim, collector, amount, channel, Purpose::Investment, device, scenario);
@@ -171,16 +161,12 @@ fn layer(
         scenario,
     );
     out.push(buy);
-    let usdt = world.rates.convert(buy.received, buy.received_currency, tonle_core::Currency::USDT);
     let send = buy.time + delay(rng, span(5, 60));
-    out.push(world.event(
-        send,
-        hot_wallet,
-        scam_wallet,
-        usdt,
-        Channel::OnChain,
-        Purpose::None,
-        crate::event::NONE,
-        scenario,
-    ));
+    out.push(send_usdt(world, &buy, send, hot_wallet, scam_wallet));
+}
+
+/// The exchange sends the USDT a purchase bought, on chain from its hot wallet to the scam's wallet, at `at`.
+fn send_usdt(world: &mut World, buy: &Event, at: i64, hot_wallet: u32, scam_wallet: u32) -> Event {
+    let usdt = world.rates.convert(buy.received, buy.received_currency, tonle_core::Currency::USDT);
+    world.event(at, hot_wallet, scam_wallet, usdt, Channel::OnChain, Purpose::None, crate::event::NONE, buy.scenario)
 }
