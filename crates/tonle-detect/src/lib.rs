@@ -2,10 +2,12 @@
 //!
 //! - [`features`]: exact sliding-window features per entity (account, party, device, phone number) at several
 //!   horizons at once, over event time, with bounded lateness.
-//! - [`rules`]: rule sets; so far the rule-expression language ([`rules::expr`]): typed bool expressions over
-//!   fields and features, compiled to closures over a slot array.
+//! - [`rules`]: rule files ([`rules::ruleset`]) and the rule-expression language ([`rules::expr`]): typed bool
+//!   expressions over fields and features, compiled to closures over a slot array.
+//! - [`variables`]: the names rules use for a transaction's fields and features, and filling their slots.
 //!
-//! Rules, decisions, graph detectors and models build on these (see the issues that follow).
+//! Decisions, the engine, graph detectors and models build on these (see the issues that follow).
 
 pub mod features;
 pub mod rules;
+pub mod variables;
