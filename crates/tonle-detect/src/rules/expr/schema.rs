@@ -146,6 +146,26 @@ impl Schema {
         self.names.get(slot).map(String::as_str)
     }
 
+    /// A slot's value as text, by the variable's type: numbers and money in full (`9500`, `0.25`), integers,
+    /// `true`/`false`, durations in the largest whole unit (`90d`, `36h`, `10m`, `45s`, or seconds with a
+    /// fraction; `never` for +infinity), enum values by name (`unknown` outside the domain). `None` for a slot
+    /// no variable owns.
+    pub fn describe(&self, slot: usize, value: Value) -> Option<String> {
+        let ty = self.variables.get(self.names.get(slot)?)?.ty;
+        let number = f64::from_bits(value.bits());
+        Some(match ty {
+            Ty::Number | Ty::Money => format!("{number}"),
+            Ty::Integer => format!("{}", value.bits() as i64),
+            Ty::Bool => format!("{}", value.bits() != 0),
+            Ty::Duration => describe_seconds(number),
+            Ty::Enum(_) => self
+                .domain_of(ty)
+                .and_then(|domain| domain.values.get(value.bits() as u32 as usize))
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_owned()),
+        })
+    }
+
     /// Enum code of a run-time string, to fill a slot; [`UNKNOWN_CODE`] if `text` is not in the domain or `ty`
     /// is not an enum type.
     pub fn code(&self, ty: Ty, text: &str) -> u32 {
@@ -183,4 +203,21 @@ impl Schema {
             _ => None,
         }
     }
+}
+
+/// Seconds as a duration literal a rule author would write.
+fn describe_seconds(seconds: f64) -> String {
+    if seconds == f64::INFINITY {
+        return "never".to_owned();
+    }
+    if seconds.fract() == 0.0 && seconds.abs() < 1e15 {
+        let whole = seconds as i64;
+        for (unit, suffix) in [(86_400, "d"), (3_600, "h"), (60, "m")] {
+            if whole != 0 && whole % unit == 0 {
+                return format!("{}{suffix}", whole / unit);
+            }
+        }
+        return format!("{whole}s");
+    }
+    format!("{seconds}s")
 }
