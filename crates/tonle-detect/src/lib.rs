@@ -5,9 +5,11 @@
 //! - [`rules`]: rule files ([`rules::ruleset`]) and the rule-expression language ([`rules::expr`]): typed bool
 //!   expressions over fields and features, compiled to closures over a slot array.
 //! - [`variables`]: the names rules use for a transaction's fields and features, and filling their slots.
+//! - [`engine`]: one transaction in, a decision with its reasons out.
 //!
 //! Decisions, the engine, graph detectors and models build on these (see the issues that follow).
 
+pub mod engine;
 pub mod features;
 pub mod rules;
 pub mod variables;
