@@ -22,8 +22,8 @@ pub enum EngineError {
     /// The window configuration is unusable, or a transaction is later than the lateness bound.
     #[error(transparent)]
     Window(#[from] FeatureError),
-    /// No exchange rate for a transaction's currency.
-    #[error("transaction {transaction}: {source}")]
+    /// No exchange rate for a transaction's currency (the source says which rate is missing).
+    #[error("transaction {transaction}: its amount cannot be converted to the base currency")]
     Fx {
         /// The transaction's id.
         transaction: String,
@@ -80,16 +80,17 @@ impl Engine {
     }
 }
 
-/// Which roles' variables some rule reads.
+/// The roles to track: every role of an entity kind some rule reads. An account's `in` side comes from the
+/// transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role tracked too.
 fn roles_read(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
-    let mut read = [false; 7];
+    let mut kinds = Vec::new();
     for slot in rules.variables() {
         if let Some(name) = variables.schema().name(slot) {
             let prefix = name.split('.').next().unwrap_or("");
             if let Some(role) = ROLE_PREFIXES.iter().position(|p| *p == prefix) {
-                read[role] = true;
+                kinds.push(Role::ALL[role].kind());
             }
         }
     }
-    read
+    Role::ALL.map(|role| kinds.contains(&role.kind()))
 }

@@ -30,7 +30,7 @@ pub struct Outcome {
 }
 
 /// Reads every file in order, handing each good record to `sink`, and applies the error policy.
-fn read_all(
+pub(crate) fn read_all(
     input: &InputArgs,
     files: &[PathBuf],
     mut sink: impl FnMut(&LabelledTransaction) -> Result<()>,
@@ -109,7 +109,7 @@ fn counted_size(input: &InputArgs, files: &[PathBuf]) -> Option<u64> {
 }
 
 /// The exit code and closing lines for an outcome.
-fn close(outcome: &Outcome, what: &str) -> ExitCode {
+pub(crate) fn close(outcome: &Outcome, what: &str) -> ExitCode {
     if outcome.skipped > 0 {
         eprintln!("{what}: skipped {} bad records, kept {} good ones", outcome.skipped, outcome.summary.rows());
     }
@@ -125,7 +125,7 @@ fn close(outcome: &Outcome, what: &str) -> ExitCode {
 }
 
 /// A sibling path for the output while it is written, renamed into place only when complete.
-fn partial_path(out: &Path) -> PathBuf {
+pub(crate) fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     out.with_file_name(name)

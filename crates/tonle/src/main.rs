@@ -4,6 +4,7 @@ mod bench;
 mod distinct;
 mod import;
 mod progress;
+mod score;
 mod simulate;
 mod stats;
 
@@ -27,6 +28,9 @@ enum Command {
     Import(ImportArgs),
     /// Describe a file of transactions: rows, time span, accounts, totals per currency, labels per typology.
     Stats(StatsArgs),
+    /// Decide every transaction of a file with a rule set: one JSON line per transaction (decision, score,
+    /// reasons, rule-set version).
+    Score(score::ScoreArgs),
     /// Generate labelled scam and laundering traffic for South-East Asia, with its ground truth.
     Simulate(simulate::SimulateArgs),
     /// Measure throughput and latency on generated data.
@@ -120,6 +124,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run_import(&args.input, &args.files, &args.out, args.json),
         Command::Stats(args) => import::run_stats(&args.input, &args.files, args.json),
+        Command::Score(args) => score::run(&args),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Bench(command) => bench::run(command),
     };

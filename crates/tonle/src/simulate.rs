@@ -194,9 +194,11 @@ fn write_accounts(simulation: &Simulation, path: &Path) -> Result<()> {
 fn write_fx(simulation: &Simulation, scenario: &Scenario, path: &Path) -> Result<()> {
     let mut file = BufWriter::new(File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
     writeln!(file, "date,from,to,rate")?;
+    // Dated the day before the start: the first local day begins up to eight hours before it in UTC.
+    let date = scenario.start_date() - chrono::Duration::days(1);
     for (currency, rate) in simulation.rates() {
         if currency.code() != "USD" {
-            writeln!(file, "{},USD,{},{}", scenario.start, currency.code(), rate)?;
+            writeln!(file, "{date},USD,{},{}", currency.code(), rate)?;
         }
     }
     file.flush()?;

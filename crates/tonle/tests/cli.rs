@@ -247,3 +247,77 @@ fn simulate_names_a_bad_scenario_field() {
     let output = tonle(&["simulate", "--scenario", "huge", "--out", "x"]);
     assert!(text(&output.stderr).contains("presets: tiny, demo, large"));
 }
+
+const SCORE_RULES: &str = r#"name = "cli"
+
+[[rule]]
+id = "pass-through"
+description = "Most of what came in within ten minutes goes straight out"
+typology = "mule-network"
+score = 0.5
+action = "hold"
+expression = 'debtor.in.sum_10m >= 50.0 && debtor.out.sum_10m >= 0.7 * debtor.in.sum_10m && debtor.out.sum_10m <= debtor.in.sum_10m'
+
+[[rule]]
+id = "new-device-large"
+description = "A large payment from a device the debtor never used"
+score = 0.3
+action = "step-up"
+mode = "shadow"
+expression = 'amount > 2000.0 && device.in.count_30d == 0 && device.out.count_30d == 1'
+"#;
+
+#[test]
+fn score_decides_every_transaction_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let output = tonle(&["simulate", "--scenario", "tiny", "--seed", "4", "--out", sim.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, SCORE_RULES).unwrap();
+    let out = dir.path().join("decisions.jsonl");
+    let output = tonle(&[
+        "score",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--fx",
+        sim.join("fx.csv").to_str().unwrap(),
+        sim.join("transactions.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let transactions = std::fs::read_to_string(sim.join("transactions.csv")).unwrap().lines().count() - 1;
+    assert_eq!(lines.len(), transactions);
+    assert_eq!(lines[0]["transaction_id"], "T0000000001");
+    assert!(lines[0]["ruleset_version"].as_str().unwrap().starts_with("cli@"));
+    let held: Vec<_> = lines.iter().filter(|l| l["decision"] == "hold").collect();
+    assert!(!held.is_empty() && held.len() * 50 < lines.len(), "{} held", held.len());
+    let reason = &held[0]["reasons"][0];
+    assert_eq!(reason["rule"], "pass-through");
+    assert_eq!(reason["typology"], "mule-network");
+    assert!(reason["facts"]["debtor.in.sum_10m"].is_string(), "{reason}");
+    // A shadow rule is reported but never decides.
+    assert!(lines.iter().all(|l| l["decision"] != "step-up"));
+    assert!(lines.iter().any(|l| l["reasons"].as_array().unwrap().iter().any(|r| r["shadow"] == true)));
+
+    std::fs::write(&rules, SCORE_RULES.replace("device.in.count_30d", "device.in.cnt_30d")).unwrap();
+    let output = tonle(&[
+        "score",
+        "--rules",
+        rules.to_str().unwrap(),
+        sim.join("transactions.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("rules.toml:")
+            && stderr.contains("\"new-device-large\"")
+            && stderr.contains("device.in.count_30d"),
+        "{stderr}"
+    );
+}

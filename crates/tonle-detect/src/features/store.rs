@@ -96,8 +96,9 @@ pub struct WindowConfig {
     /// dropped, and counterparties not seen within the longest horizon forgotten).
     pub sweep_every: u64,
     /// The roles whose entities are tracked (slot order of [`Role::ALL`]); an untracked role's key is ignored
-    /// and its features are `None`. Tracking only what the rules read is the cheapest speed-up: each role
-    /// costs about as much as the others.
+    /// and its features are `None`, and entities count only the events of tracked roles (an account's `in`
+    /// side needs the creditor role tracked). Tracking only what the rules read is the cheapest speed-up:
+    /// each role costs about as much as the others.
     pub roles: [bool; SLOTS],
 }
 
