@@ -1,5 +1,6 @@
 //! `tonle`: real-time scam and money-laundering detection for payment flows. One binary, many subcommands.
 
+mod backtest;
 mod bench;
 mod distinct;
 mod import;
@@ -31,6 +32,9 @@ enum Command {
     /// Decide every transaction of a file with a rule set: one JSON line per transaction (decision, score,
     /// reasons, rule-set version).
     Score(score::ScoreArgs),
+    /// Measure rule sets against labelled transactions: per rule and per typology alerts, precision, recall,
+    /// F1 and alerts per day; two rule sets side by side.
+    Backtest(backtest::BacktestArgs),
     /// Generate labelled scam and laundering traffic for South-East Asia, with its ground truth.
     Simulate(simulate::SimulateArgs),
     /// Measure throughput and latency on generated data.
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run_import(&args.input, &args.files, &args.out, args.json),
         Command::Stats(args) => import::run_stats(&args.input, &args.files, args.json),
         Command::Score(args) => score::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Bench(command) => bench::run(command),
     };

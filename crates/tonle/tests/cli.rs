@@ -321,3 +321,62 @@ fn score_decides_every_transaction_with_reasons() {
         "{stderr}"
     );
 }
+
+#[test]
+fn backtest_measures_rules_and_typologies_and_compares_two_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let output = tonle(&["simulate", "--scenario", "tiny", "--seed", "4", "--out", sim.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let first = dir.path().join("a.toml");
+    let second = dir.path().join("b.toml");
+    std::fs::write(&first, SCORE_RULES).unwrap();
+    std::fs::write(&second, SCORE_RULES.replace("name = \"cli\"", "name = \"cli-b\"").replace(">= 0.7 *", ">= 0.95 *"))
+        .unwrap();
+    let output = tonle(&[
+        "backtest",
+        "--rules",
+        first.to_str().unwrap(),
+        "--rules",
+        second.to_str().unwrap(),
+        "--fx",
+        sim.join("fx.csv").to_str().unwrap(),
+        sim.join("transactions.csv").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sets = report["rule_sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 2);
+    assert!(sets[0]["version"].as_str().unwrap().starts_with("cli@"));
+    assert!(sets[1]["version"].as_str().unwrap().starts_with("cli-b@"));
+    let pass_through = |set: &serde_json::Value| set["rules"][0].clone();
+    let (a, b) = (pass_through(&sets[0]), pass_through(&sets[1]));
+    assert_eq!(a["rule"], "pass-through");
+    assert!(a["alerts"].as_u64().unwrap() > 0 && a["precision"].as_f64().unwrap() > 0.0);
+    assert!(b["alerts"].as_u64().unwrap() <= a["alerts"].as_u64().unwrap(), "a stricter rule alerts less");
+    let tp = a["true_positives"].as_f64().unwrap();
+    assert!((a["precision"].as_f64().unwrap() - tp / a["alerts"].as_f64().unwrap()).abs() < 1e-12);
+    assert!((a["recall"].as_f64().unwrap() - tp / report["illicit"].as_f64().unwrap()).abs() < 1e-12);
+    let mule =
+        sets[0]["typologies"].as_array().unwrap().iter().find(|t| t["typology"] == "mule-network").unwrap().clone();
+    assert!(mule["recall"].as_f64().unwrap() > 0.0, "{mule}");
+    assert_eq!(sets[0]["rules"][1]["shadow"], true);
+
+    // The text report names each rule set and rule.
+    let output = tonle(&[
+        "backtest",
+        "--rules",
+        first.to_str().unwrap(),
+        "--fx",
+        sim.join("fx.csv").to_str().unwrap(),
+        sim.join("transactions.csv").to_str().unwrap(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("pass-through")
+            && stdout.contains("new-device-large (shadow)")
+            && stdout.contains("mule-network"),
+        "{stdout}"
+    );
+}
