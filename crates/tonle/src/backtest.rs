@@ -20,7 +20,7 @@ use crate::InputArgs;
 pub struct BacktestArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// A rule set (TOML); give two to compare them side by side.
+    /// A rule set (TOML), or `default` for the built-in set; give two to compare them side by side.
     #[arg(long, required = true)]
     rules: Vec<PathBuf>,
     /// The labelled input files, in time order.
@@ -83,13 +83,12 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     }
     let mut runs = Vec::new();
     for path in &args.rules {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the rule set {}", path.display()))?;
+        let (text, origin) = crate::score::load_rules(path)?;
         let fx = match &args.input.fx {
             Some(fx) => read_fx_table(fx, args.input.base)?,
             None => FxTable::new(args.input.base),
         };
-        let engine = Engine::new(WindowConfig::default(), &text, &path.display().to_string(), fx)?;
+        let engine = Engine::new(WindowConfig::default(), &text, &origin, fx)?;
         let rules = vec![Counts::default(); engine.rules().rules.len()];
         runs.push(Run { engine, rules, overall: Counts::default(), typologies: BTreeMap::new() });
     }

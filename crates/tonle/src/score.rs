@@ -21,7 +21,7 @@ use crate::InputArgs;
 pub struct ScoreArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// The rule set (TOML).
+    /// The rule set (TOML), or `default` for the built-in set.
     #[arg(long)]
     rules: PathBuf,
     /// The input files, decided in order (for windows to be right, in time order).
@@ -60,15 +60,24 @@ pub fn decision_json(id: &str, outcome: &Outcome, version: &str) -> Value {
     })
 }
 
+/// A rule set's text and its name for errors: the file at `path`, or the built-in default set when `path`
+/// is `default` and no such file exists.
+pub fn load_rules(path: &Path) -> Result<(String, String)> {
+    if path == Path::new("default") && !path.exists() {
+        return Ok((tonle_detect::rules::ruleset::DEFAULT_RULES.to_owned(), "default rules".to_owned()));
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the rule set {}", path.display()))?;
+    Ok((text, path.display().to_string()))
+}
+
 /// Runs `tonle score`.
 pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.rules)
-        .with_context(|| format!("cannot read the rule set {}", args.rules.display()))?;
+    let (text, origin) = load_rules(&args.rules)?;
     let fx = match &args.input.fx {
         Some(path) => read_fx_table(path, args.input.base)?,
         None => FxTable::new(args.input.base),
     };
-    let mut engine = Engine::new(WindowConfig::default(), &text, &args.rules.display().to_string(), fx)?;
+    let mut engine = Engine::new(WindowConfig::default(), &text, &origin, fx)?;
     let partial = partial_path(&args.out);
     let result = score_into(&mut engine, args, &partial);
     match result {

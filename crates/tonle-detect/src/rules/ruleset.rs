@@ -27,6 +27,9 @@ use tonle_core::{Decision, Typology};
 
 use super::expr::{compile, Expr, Schema, Value};
 
+/// tonle's default rule set for the region's typologies (`rules/default.toml` in this crate).
+pub const DEFAULT_RULES: &str = include_str!("../../rules/default.toml");
+
 /// Whether a rule's action counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
