@@ -32,6 +32,19 @@ pub enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// Decide a simulated scenario's transactions with a rule set through the engine (features, rules,
+    /// decision) on one thread, and report transactions/s and per-transaction latency percentiles.
+    Score {
+        /// A preset (tiny, demo, large) or a scenario TOML file, simulated in memory first.
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+        /// The rule set (TOML), or `default`.
+        #[arg(long, default_value = "default")]
+        rules: PathBuf,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Run a simulation scenario on one thread and report transactions/s, per-transaction latency
     /// percentiles and peak memory; with `--to`, write it as `tonle simulate` does (a second thread encodes)
     /// and report the end-to-end rate too.
@@ -56,6 +69,7 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
+        BenchCommand::Score { scenario, rules, seed } => bench_score(&scenario, &rules, seed),
     }
 }
 
@@ -216,6 +230,53 @@ fn bench_simulate(
         } else {
             println!("  kept          {}", dir.display());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
+    let scenario = tonle_sim::Scenario::load(scenario)?;
+    let simulation = tonle_sim::Simulation::new(&scenario, seed);
+    let mut fx = tonle_core::FxTable::new(tonle_core::Currency::USD);
+    let date = scenario.start_date() - chrono::Duration::days(1);
+    for (currency, per_usd) in simulation.rates() {
+        if *currency != tonle_core::Currency::USD {
+            fx.insert(date, tonle_core::Currency::USD, *currency, tonle_core::FxRate::parse(&per_usd.to_string())?)?;
+        }
+    }
+    let transactions: Vec<_> = simulation.collect();
+    let (text, origin) = crate::score::load_rules(rules)?;
+    let mut engine =
+        tonle_detect::engine::Engine::new(tonle_detect::features::WindowConfig::default(), &text, &origin, fx)?;
+    let mut nanos: Vec<u64> = Vec::with_capacity(transactions.len());
+    let mut alerts = 0u64;
+    let started = Instant::now();
+    for labelled in &transactions {
+        let start = Instant::now();
+        let outcome = engine.decide(&labelled.tx)?;
+        nanos.push(start.elapsed().as_nanos() as u64);
+        alerts += (outcome.decision != tonle_core::Decision::Allow) as u64;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    nanos.sort_unstable();
+    let percentile = |p: f64| nanos[((nanos.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0;
+    println!("bench score: scenario {scenario}, seed {seed}, rules {}, one thread", engine.ruleset_version());
+    println!("  transactions  {} ({alerts} alerted)", transactions.len());
+    println!("  time          {seconds:.3} s");
+    println!("  throughput    {:.0} transactions/s", transactions.len() as f64 / seconds);
+    println!(
+        "  per-transaction latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
+        percentile(0.5),
+        percentile(0.9),
+        percentile(0.99),
+        percentile(0.999),
+        percentile(1.0)
+    );
+    if let Some(peak) = peak_rss_kib() {
+        println!(
+            "  peak memory   {:.1} MiB (the simulated transactions held in memory included)",
+            peak as f64 / 1024.0
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
