@@ -1,7 +1,7 @@
 //! The engine end to end on simulated traffic: rules over window features catch the typologies they are
 //! written for, and say why.
 
-use tonle_core::{Currency, Decision, FxRate, FxTable, Typology};
+use tonle_core::{Decision, Typology};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 use tonle_sim::{Scenario, Simulation};
@@ -31,13 +31,7 @@ fn rules_catch_their_typologies_on_simulated_traffic() {
                 merchants = 60\n[typologies.structuring]\ncount = 4\n[typologies.mule_network]\ncount = 3\n";
     let scenario = Scenario::from_toml(text, "engine").unwrap();
     let simulation = Simulation::new(&scenario, 3);
-    let mut fx = FxTable::new(Currency::USD);
-    for (currency, per_usd) in simulation.rates() {
-        if *currency != Currency::USD {
-            let date = scenario.start_date() - chrono::Duration::days(1);
-            fx.insert(date, Currency::USD, *currency, FxRate::parse(&per_usd.to_string()).unwrap()).unwrap();
-        }
-    }
+    let fx = simulation.fx_table();
     let mut engine = Engine::new(WindowConfig::default(), RULES, "rules.toml", fx).unwrap();
     assert!(engine.ruleset_version().starts_with("test@"));
     let (mut forwards, mut forward_hits, mut alerts, mut total) = (0, 0, 0, 0);
@@ -87,13 +81,7 @@ fn rules_catch_their_typologies_on_simulated_traffic() {
 fn the_default_rule_set_backtests_on_the_tiny_preset() {
     let scenario = Scenario::preset("tiny").unwrap();
     let simulation = Simulation::new(&scenario, 1);
-    let mut fx = FxTable::new(Currency::USD);
-    for (currency, per_usd) in simulation.rates() {
-        if *currency != Currency::USD {
-            let date = scenario.start_date() - chrono::Duration::days(1);
-            fx.insert(date, Currency::USD, *currency, FxRate::parse(&per_usd.to_string()).unwrap()).unwrap();
-        }
-    }
+    let fx = simulation.fx_table();
     let rules = tonle_detect::rules::ruleset::DEFAULT_RULES;
     let mut engine = Engine::new(WindowConfig::default(), rules, "default rules", fx).unwrap();
     let (mut alerts, mut true_positives, mut illicit) = (0u64, 0u64, 0u64);

@@ -4,8 +4,8 @@
 
 use compact_str::CompactString;
 use tonle_core::{
-    AccountRecord, Currency, EventTime, Label, LabelledTransaction, Money, ScenarioId, Text, Transaction, TxId,
-    Typology,
+    AccountRecord, Currency, EventTime, FxRate, FxTable, Label, LabelledTransaction, Money, ScenarioId, Text,
+    Transaction, TxId, Typology,
 };
 
 use crate::event::{Event, Purpose, NONE};
@@ -271,6 +271,28 @@ impl Simulation {
     /// The fixed exchange rates used, in units per US dollar.
     pub fn rates(&self) -> &[(Currency, f64)] {
         self.world.rates.all()
+    }
+
+    /// The date the exchange rates are given for: the day before the start, since the first local day begins
+    /// up to eight hours before the start date in UTC.
+    pub fn rates_date(&self) -> chrono::NaiveDate {
+        // start_ms is a validated date from 1970 on.
+        let start = chrono::DateTime::from_timestamp_millis(self.world.start_ms).expect("start date").date_naive();
+        start - chrono::Duration::days(1)
+    }
+
+    /// The exchange rates as a table in US dollars dated [`Simulation::rates_date`], to convert the
+    /// simulation's amounts (what `fx.csv` holds).
+    pub fn fx_table(&self) -> FxTable {
+        let mut table = FxTable::new(Currency::USD);
+        for (currency, per_usd) in self.rates() {
+            if *currency != Currency::USD {
+                // Validated rates are finite and positive, and f64's Display writes plain decimals.
+                let rate = FxRate::parse(&per_usd.to_string()).expect("a positive decimal rate");
+                table.insert(self.rates_date(), Currency::USD, *currency, rate).expect("a rate against the base");
+            }
+        }
+        table
     }
 
     /// The label of ordinary life.

@@ -237,13 +237,7 @@ fn bench_simulate(
 fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
     let scenario = tonle_sim::Scenario::load(scenario)?;
     let simulation = tonle_sim::Simulation::new(&scenario, seed);
-    let mut fx = tonle_core::FxTable::new(tonle_core::Currency::USD);
-    let date = scenario.start_date() - chrono::Duration::days(1);
-    for (currency, per_usd) in simulation.rates() {
-        if *currency != tonle_core::Currency::USD {
-            fx.insert(date, tonle_core::Currency::USD, *currency, tonle_core::FxRate::parse(&per_usd.to_string())?)?;
-        }
-    }
+    let fx = simulation.fx_table();
     let transactions: Vec<_> = simulation.collect();
     let (text, origin) = crate::score::load_rules(rules)?;
     let mut engine =

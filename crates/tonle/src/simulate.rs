@@ -136,7 +136,7 @@ pub fn simulate(scenario: &Scenario, seed: u64, out: &Path, format: SimFormat) -
 
     let mut simulation = Simulation::new(scenario, seed);
     write_accounts(&simulation, &out.join("accounts.csv"))?;
-    write_fx(&simulation, scenario, &out.join("fx.csv"))?;
+    write_fx(&simulation, &out.join("fx.csv"))?;
     std::fs::write(out.join("scenario.toml"), format!("# seed = {seed}\n{}", scenario.to_toml()))
         .with_context(|| format!("cannot write {}", out.join("scenario.toml").display()))?;
 
@@ -191,11 +191,10 @@ fn write_accounts(simulation: &Simulation, path: &Path) -> Result<()> {
     rename(&partial(path), path)
 }
 
-fn write_fx(simulation: &Simulation, scenario: &Scenario, path: &Path) -> Result<()> {
+fn write_fx(simulation: &Simulation, path: &Path) -> Result<()> {
     let mut file = BufWriter::new(File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
     writeln!(file, "date,from,to,rate")?;
-    // Dated the day before the start: the first local day begins up to eight hours before it in UTC.
-    let date = scenario.start_date() - chrono::Duration::days(1);
+    let date = simulation.rates_date();
     for (currency, rate) in simulation.rates() {
         if currency.code() != "USD" {
             writeln!(file, "{date},USD,{},{}", currency.code(), rate)?;
