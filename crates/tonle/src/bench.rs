@@ -126,13 +126,7 @@ fn bench_import(rows: u64, dir: Option<PathBuf>, to: &str, keep: bool) -> Result
     let output_bytes = std::fs::metadata(&output)?.len();
 
     chunk_nanos.sort_unstable();
-    let percentile = |p: f64| -> f64 {
-        if chunk_nanos.is_empty() {
-            return 0.0;
-        }
-        let index = ((chunk_nanos.len() - 1) as f64 * p).round() as usize;
-        chunk_nanos[index] as f64 / CHUNK as f64
-    };
+    let percentile = |p: f64| percentile(&chunk_nanos, p) as f64 / CHUNK as f64;
     println!("bench import: AMLworld CSV -> {to}, one thread");
     println!("  rows          {} ({} accounts)", summary.rows(), summary.accounts());
     println!("  input         {:.1} MB, output {:.1} MB", input_bytes as f64 / 1e6, output_bytes as f64 / 1e6);
@@ -190,12 +184,7 @@ fn bench_simulate(
     }
     let seconds = started.elapsed().as_secs_f64();
     chunk_nanos.sort_unstable();
-    let percentile = |p: f64| -> f64 {
-        if chunk_nanos.is_empty() {
-            return 0.0;
-        }
-        chunk_nanos[((chunk_nanos.len() - 1) as f64 * p).round() as usize] as f64 / CHUNK as f64
-    };
+    let percentile = |p: f64| percentile(&chunk_nanos, p) as f64 / CHUNK as f64;
     println!("bench simulate: scenario {scenario}, seed {seed}, one thread, generation only");
     println!("  transactions  {total} ({illicit} illicit)");
     println!("  setup         {setup:.3} s (population and typology plans)");
@@ -253,7 +242,7 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
     }
     let seconds = started.elapsed().as_secs_f64();
     nanos.sort_unstable();
-    let percentile = |p: f64| nanos[((nanos.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0;
+    let percentile = |p: f64| percentile(&nanos, p) as f64 / 1000.0;
     println!("bench score: scenario {scenario}, seed {seed}, rules {}, one thread", engine.ruleset_version());
     println!("  transactions  {} ({alerts} alerted)", transactions.len());
     println!("  time          {seconds:.3} s");
@@ -273,6 +262,14 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The value at fraction `p` (0 to 1) of sorted measurements (nearest rank); 0 when there are none.
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    match sorted.len() {
+        0 => 0,
+        n => sorted[((n - 1) as f64 * p).round() as usize],
+    }
 }
 
 /// The process's peak resident memory in KiB, where the system tells it (Linux).
