@@ -106,10 +106,11 @@ fn memory_at_ten_a_day(_: &mut Criterion) {
     }
     let memory = store.memory();
     eprintln!(
-        "ten a day for 31 days: {} accounts, {:.0} bytes of state per account on average (largest {}); reservoir {} events, {:.0} bytes per event",
+        "ten a day for 31 days: {} accounts, {:.0} bytes of state per account on average (largest {}), {:.1} counterparties remembered per account; reservoir {} events, {:.0} bytes per event",
         memory.entities,
         memory.entity_bytes as f64 / memory.entities as f64,
         memory.entity_bytes_max,
+        memory.counterparties as f64 / memory.entities as f64,
         memory.events,
         memory.reservoir_bytes as f64 / memory.events.max(1) as f64
     );

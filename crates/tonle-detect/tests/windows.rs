@@ -71,11 +71,12 @@ struct Naive<'a> {
     events: &'a [Event],
     /// new[j][slot]: whether event j's counterparty on that slot was new when it arrived.
     new: Vec<[bool; 7]>,
+    /// Per horizon and side: whether the store keeps the maximum (else it reads 0).
+    maxima: [[bool; 2]; 5],
 }
 
 impl<'a> Naive<'a> {
-    fn new(events: &'a [Event]) -> Naive<'a> {
-        let longest = HORIZONS[HORIZONS.len() - 1];
+    fn new(events: &'a [Event], memory: i64, maxima: [[bool; 2]; 5]) -> Naive<'a> {
         let mut new = vec![[false; 7]; events.len()];
         for j in 0..events.len() {
             for s in 0..7 {
@@ -87,14 +88,14 @@ impl<'a> Naive<'a> {
                             && events[i].keys[s2].as_ref() == Some(key)
                             && side(s2) == side(s)
                             && counterparty(&events[i], s2) == counterparty(&events[j], s)
-                            && events[i].time > events[j].time - longest
+                            && events[i].time > events[j].time - memory
                             && events[i].time <= events[j].time
                     })
                 });
                 new[j][s] = !seen;
             }
         }
-        Naive { events, new }
+        Naive { events, new, maxima }
     }
 
     fn occurrences(&self, k: usize, slot: usize) -> Vec<(usize, usize)> {
@@ -116,7 +117,9 @@ impl<'a> Naive<'a> {
             }
             f.count += 1;
             f.sum += e.amount;
-            f.max = f.max.max(e.amount);
+            if self.maxima[HORIZONS.iter().position(|h| *h == horizon).unwrap()][side_wanted] {
+                f.max = f.max.max(e.amount);
+            }
             if self.new[j][s] {
                 f.new_counterparties += 1;
             }
@@ -160,10 +163,23 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn windows_match_a_naive_recomputation(events in stream(), sweep_every in 1u64..20) {
-        let config = WindowConfig { horizons: HORIZONS.to_vec(), max_lateness: LATENESS, sweep_every, roles: [true; 7] };
+    fn windows_match_a_naive_recomputation(
+        events in stream(),
+        sweep_every in 1u64..20,
+        extra_memory in prop_oneof![Just(0i64), 1..=3 * HORIZONS[2]],
+        maxima in proptest::array::uniform5(proptest::array::uniform2(any::<bool>())),
+    ) {
+        let memory = HORIZONS[2] + extra_memory;
+        let config = WindowConfig {
+            horizons: HORIZONS.to_vec(),
+            memory,
+            max_lateness: LATENESS,
+            sweep_every,
+            roles: [true; 7],
+            maxima,
+        };
         let mut store = FeatureStore::new(config).unwrap();
-        let naive = Naive::new(&events);
+        let naive = Naive::new(&events, memory, maxima);
         let mut snapshot = Snapshot::default();
         for (k, event) in events.iter().enumerate() {
             let keys = EventKeys {

@@ -19,13 +19,16 @@
 //!   the `memory` before it (the longest horizon);
 //! - per entity: first seen, time since its previous event (dormancy).
 
+mod counterparties;
 mod entity;
+mod maxima;
 mod reservoir;
 mod store;
 
+pub use reservoir::MAX_HELD;
 pub use store::{
     EntityFeatures, EntityKind, EventKeys, FeatureError, FeatureStore, MemoryReport, Role, Side, SideFeatures,
-    Snapshot, WindowConfig,
+    Snapshot, WindowConfig, MAX_ENTITIES,
 };
 
 /// The most horizons a store tracks at once.

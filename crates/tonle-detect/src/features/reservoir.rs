@@ -1,27 +1,35 @@
 //! The event reservoir: every event stored once, in arrival order, with per-slot links that chain each
 //! entity's events in event-time order.
+//!
+//! Links are 32 bits: the low 29 bits of the event's number and the slot. The reservoir never holds more
+//! than [`MAX_HELD`] events, and the store's sweep forgets every link to a dropped event long before the
+//! numbers wrap, so a link names one held event or none.
 
 use std::collections::VecDeque;
 
 /// Entity slots of an event: who the event touches, in which role.
 pub const SLOTS: usize = 7;
 
-/// A link to one slot of one stored event: `seq << 3 | slot`. [`NO_LINK`] is the end of a chain.
-pub type Link = u64;
+/// A link to one slot of one stored event: the low [`SEQ_BITS`] bits of its number, then 3 bits of slot.
+/// [`NO_LINK`] is the end of a chain.
+pub type Link = u32;
 
-/// The end of a chain.
-pub const NO_LINK: Link = u64::MAX;
+/// The end of a chain (slot 7, which no event has).
+pub const NO_LINK: Link = u32::MAX;
+
+/// Bits of the event number a link keeps.
+pub const SEQ_BITS: u32 = 29;
+
+const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
+
+/// The most events held at once: a quarter of the link range, so that links to events dropped since the
+/// last sweep cannot be mistaken for held ones. (268 million events; at 80 bytes each, 21 GB.)
+pub const MAX_HELD: usize = 1 << (SEQ_BITS - 2);
 
 /// The link to `slot` of the event numbered `seq`.
 #[inline]
 pub fn link(seq: u64, slot: usize) -> Link {
-    (seq << 3) | slot as u64
-}
-
-/// The event number of a link.
-#[inline]
-pub fn seq_of(link: Link) -> u64 {
-    link >> 3
+    (((seq & SEQ_MASK) as u32) << 3) | slot as u32
 }
 
 /// The slot of a link.
@@ -30,7 +38,7 @@ pub fn slot_of(link: Link) -> usize {
     (link & 7) as usize
 }
 
-/// One stored event.
+/// One stored event (80 bytes).
 #[derive(Debug, Clone)]
 pub struct Record {
     /// Event time, UTC ms.
@@ -57,16 +65,20 @@ pub struct Reservoir {
 }
 
 impl Reservoir {
-    /// Stores an event; returns its number.
+    /// Stores an event; returns its number. The caller keeps fewer than [`MAX_HELD`] events held.
     pub fn push(&mut self, record: Record) -> u64 {
         self.records.push_back(record);
         self.base + self.records.len() as u64 - 1
     }
 
-    /// The event numbered `seq`, if still held.
+    /// The position in `records` of the event a link points into, if it is held.
     #[inline]
-    pub fn get(&self, seq: u64) -> Option<&Record> {
-        seq.checked_sub(self.base).and_then(|i| self.records.get(i as usize))
+    fn index(&self, link: Link) -> Option<usize> {
+        if link == NO_LINK {
+            return None;
+        }
+        let offset = ((link >> 3) as u64).wrapping_sub(self.base) & SEQ_MASK;
+        (offset < self.records.len() as u64).then_some(offset as usize)
     }
 
     /// The event numbered `seq`, mutably, if still held.
@@ -78,11 +90,13 @@ impl Reservoir {
     /// The event a link points into (None for [`NO_LINK`] or a dropped event).
     #[inline]
     pub fn at(&self, link: Link) -> Option<&Record> {
-        if link == NO_LINK {
-            None
-        } else {
-            self.get(seq_of(link))
-        }
+        self.index(link).map(|i| &self.records[i])
+    }
+
+    /// Whether a link points into a held event.
+    #[inline]
+    pub fn holds(&self, link: Link) -> bool {
+        self.index(link).is_some()
     }
 
     /// The time of the event a link points into.
@@ -100,32 +114,23 @@ impl Reservoir {
     /// Sets the next link after `link` (ignored if that event was dropped).
     #[inline]
     pub fn set_next(&mut self, link: Link, next: Link) {
-        if link != NO_LINK {
-            if let Some(record) = self.get_mut(seq_of(link)) {
-                record.next[slot_of(link)] = next;
-            }
+        if let Some(i) = self.index(link) {
+            self.records[i].next[slot_of(link)] = next;
         }
     }
 
     /// Marks whether the slot a link points into is its counterparty's latest (ignored if dropped).
     #[inline]
     pub fn set_latest(&mut self, link: Link, latest: bool) {
-        if link != NO_LINK {
-            if let Some(record) = self.get_mut(seq_of(link)) {
-                let bit = 1 << slot_of(link);
-                if latest {
-                    record.latest |= bit;
-                } else {
-                    record.latest &= !bit;
-                }
+        if let Some(i) = self.index(link) {
+            let bit = 1 << slot_of(link);
+            let record = &mut self.records[i];
+            if latest {
+                record.latest |= bit;
+            } else {
+                record.latest &= !bit;
             }
         }
-    }
-
-    /// Whether a link points into a dropped event.
-    #[inline]
-    pub fn dropped(&self, link: Link) -> bool {
-        link != NO_LINK && seq_of(link) < self.base
     }
 
     /// Drops events from the front while they are older than `before`; returns how many.
@@ -152,5 +157,32 @@ impl Reservoir {
     /// Bytes held (records and the ring's spare capacity).
     pub fn bytes(&self) -> usize {
         self.records.capacity() * std::mem::size_of::<Record>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(time: i64) -> Record {
+        Record { time, amount: 1, entity: [0; SLOTS], next: [NO_LINK; SLOTS], new_counterparty: 0, latest: 0 }
+    }
+
+    #[test]
+    fn links_name_held_events_across_the_wrap_of_their_numbers() {
+        // Start just below the wrap of the 29-bit numbers, then drop and push across it.
+        let mut reservoir = Reservoir { records: VecDeque::new(), base: (1 << SEQ_BITS) - 3 };
+        let seqs: Vec<u64> = (0..6).map(|t| reservoir.push(record(t))).collect();
+        assert_eq!(seqs[3], 1 << SEQ_BITS, "the fourth event's number wraps in a link");
+        for (t, seq) in seqs.iter().enumerate() {
+            assert_eq!(reservoir.time(link(*seq, 2)), Some(t as i64));
+        }
+        let old = link(seqs[1], 0);
+        assert_eq!(reservoir.drop_older(2), 2);
+        assert!(!reservoir.holds(old), "a dropped event is not taken for a held one");
+        assert!(reservoir.holds(link(seqs[2], 0)) && reservoir.holds(link(seqs[5], 6)));
+        assert_eq!(reservoir.time(link(seqs[5] + 1, 0)), None, "not yet pushed");
+        assert_eq!(reservoir.at(NO_LINK).map(|r| r.time), None);
+        assert!(std::mem::size_of::<Record>() <= 80);
     }
 }

@@ -4,8 +4,9 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use tonle_core::Transaction;
 
-use super::entity::{Aggregate, Entity, Window};
-use super::reservoir::{link, slot_of, Link, Record, Reservoir, NO_LINK, SLOTS};
+use super::counterparties::Key;
+use super::entity::{Entity, Window};
+use super::reservoir::{link, slot_of, Link, Record, Reservoir, MAX_HELD, NO_LINK, SLOTS};
 use super::MAX_HORIZONS;
 
 /// What kind of thing an entity is. Keys are compared within a kind only.
@@ -84,33 +85,44 @@ fn side_of(slot: usize) -> usize {
     Role::ALL[slot].side() as usize
 }
 
-/// Horizons and the lateness bound.
+/// Horizons, memory, lateness bound, and what to track.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowConfig {
     /// Window lengths in milliseconds, strictly ascending (1 to [`MAX_HORIZONS`] of them).
     pub horizons: Vec<i64>,
+    /// How long (ms) a counterparty is remembered: an event's counterparty is *new* if it has not dealt with
+    /// the entity on that side within this long before. At least the longest horizon.
+    pub memory: i64,
     /// How far (ms) an event may lag the latest event time seen and still be folded in exactly; must be
     /// shorter than the longest horizon.
     pub max_lateness: i64,
     /// Housekeeping: events between checks for stored events no window can reach any more (which are then
-    /// dropped, and counterparties not seen within the longest horizon forgotten).
+    /// dropped, and counterparties not seen within the memory forgotten). 1 to 2^20.
     pub sweep_every: u64,
     /// The roles whose entities are tracked (slot order of [`Role::ALL`]); an untracked role's key is ignored
     /// and its features are `None`, and entities count only the events of tracked roles (an account's `in`
     /// side needs the creditor role tracked). Tracking only what the rules read is the cheapest speed-up:
     /// each role costs about as much as the others.
     pub roles: [bool; SLOTS],
+    /// Per horizon and side (out, in): whether the window's largest amount is kept. Each kept maximum costs
+    /// every entity a small queue; one not kept reads 0.
+    pub maxima: [[bool; 2]; MAX_HORIZONS],
 }
 
+const DAY: i64 = 24 * 60 * 60_000;
+
 impl Default for WindowConfig {
-    /// 10 minutes, 1 hour, 24 hours, 7 days, 30 days; events up to 5 minutes late.
+    /// 10 minutes, 1 hour, 24 hours, 7 days, 30 days; counterparties remembered for 30 days; events up to 5
+    /// minutes late; every role and every maximum tracked.
     fn default() -> Self {
         const MINUTE: i64 = 60_000;
         WindowConfig {
-            horizons: vec![10 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE, 7 * 24 * 60 * MINUTE, 30 * 24 * 60 * MINUTE],
+            horizons: vec![10 * MINUTE, 60 * MINUTE, DAY, 7 * DAY, 30 * DAY],
+            memory: 30 * DAY,
             max_lateness: 5 * MINUTE,
             sweep_every: 1 << 16,
             roles: [true; SLOTS],
+            maxima: [[true; 2]; MAX_HORIZONS],
         }
     }
 }
@@ -135,6 +147,10 @@ pub enum FeatureError {
     /// The configuration is not usable.
     #[error("window configuration: {0}")]
     Config(String),
+    /// The store is full: more entities than it can number, or more events within the memory than it can
+    /// hold (both far beyond what fits in memory; see [`MAX_ENTITIES`] and [`MAX_HELD`]).
+    #[error("feature store full: {0}")]
+    Capacity(String),
 }
 
 /// Features of one side of one window.
@@ -188,6 +204,8 @@ pub struct MemoryReport {
     pub entity_bytes: usize,
     /// Bytes of the largest entity's state.
     pub entity_bytes_max: usize,
+    /// Counterparties remembered, over all entities (the bulk of entity state).
+    pub counterparties: usize,
     /// Events held in the reservoir.
     pub events: usize,
     /// Bytes of the reservoir.
@@ -196,10 +214,16 @@ pub struct MemoryReport {
 
 const NO_ENTITY: u32 = u32::MAX;
 
+/// The most entities a store numbers (counterparty keys hold an entity number and a side in 32 bits).
+pub const MAX_ENTITIES: usize = (1 << 31) - 1;
+
 /// The store: entities, their windows, and the reservoir of events they point into.
 pub struct FeatureStore {
     horizons: Vec<i64>,
+    memory: i64,
     max_lateness: i64,
+    /// The (horizon, side) of each kept maximum, in the order of every entity's queues.
+    maxima: Vec<(usize, usize)>,
     ids: [FxHashMap<CompactString, u32>; 4],
     entities: Vec<Entity>,
     reservoir: Reservoir,
@@ -250,21 +274,35 @@ impl FeatureStore {
             return Err(FeatureError::Config("horizons must be positive and strictly ascending".into()));
         }
         let longest = h[h.len() - 1];
+        if config.memory < longest {
+            return Err(FeatureError::Config("the counterparty memory must be at least the longest horizon".into()));
+        }
         if config.max_lateness < 0 || config.max_lateness >= longest {
             return Err(FeatureError::Config("the lateness bound must be >= 0 and below the longest horizon".into()));
         }
-        let sweep_every = config.sweep_every;
-        let roles = config.roles;
+        if config.sweep_every == 0 || config.sweep_every > 1 << 20 {
+            return Err(FeatureError::Config("sweep_every must be 1 to 2^20 events".into()));
+        }
+        let mut maxima = Vec::new();
+        for (horizon, sides) in config.maxima.iter().enumerate().take(h.len()) {
+            for (side, kept) in sides.iter().enumerate() {
+                if *kept {
+                    maxima.push((horizon, side));
+                }
+            }
+        }
         Ok(FeatureStore {
             horizons: config.horizons,
+            memory: config.memory,
             max_lateness: config.max_lateness,
+            maxima,
             ids: Default::default(),
             entities: Vec::new(),
             reservoir: Reservoir::default(),
             watermark: i64::MIN,
             observed: 0,
-            sweep_every: sweep_every.max(1),
-            roles,
+            sweep_every: config.sweep_every,
+            roles: config.roles,
         })
     }
 
@@ -273,19 +311,18 @@ impl FeatureStore {
         &self.horizons
     }
 
-    fn longest(&self) -> i64 {
-        self.horizons[self.horizons.len() - 1]
-    }
-
-    fn intern(&mut self, kind: EntityKind, key: &str) -> u32 {
+    fn intern(&mut self, kind: EntityKind, key: &str) -> Result<u32, FeatureError> {
         let map = &mut self.ids[kind as usize];
         if let Some(id) = map.get(key) {
-            return *id;
+            return Ok(*id);
+        }
+        if self.entities.len() >= MAX_ENTITIES {
+            return Err(FeatureError::Capacity(format!("{MAX_ENTITIES} entities")));
         }
         let id = self.entities.len() as u32;
         map.insert(CompactString::from(key), id);
-        self.entities.push(Entity::new());
-        id
+        self.entities.push(Entity::new(self.maxima.len()));
+        Ok(id)
     }
 
     /// Folds a transaction in and writes the features of its entities (its own event included) to `out`.
@@ -309,16 +346,33 @@ impl FeatureStore {
                 bound: self.max_lateness,
             });
         }
-        self.watermark = self.watermark.max(t);
+        if self.reservoir.len() >= MAX_HELD {
+            return Err(FeatureError::Capacity(format!("{MAX_HELD} events within the memory")));
+        }
         let mut ids = [NO_ENTITY; SLOTS];
         for (slot, key) in event.keys.iter().enumerate() {
             if let (Some(key), true) = (key, self.roles[slot]) {
-                ids[slot] = self.intern(Role::ALL[slot].kind(), key);
+                ids[slot] = self.intern(Role::ALL[slot].kind(), key)?;
             }
         }
+        self.watermark = self.watermark.max(t);
         for id in ids {
             if let Some(entity) = self.entities.get(id as usize) {
                 prefetch(entity);
+            }
+        }
+        // The records folding will read: each window's tail (expiring starts there) and the chain's head
+        // (the new event is linked after it). Loading them all at once hides most of the waiting.
+        for id in ids {
+            if let Some(entity) = self.entities.get(id as usize) {
+                for tail in &entity.tails[..self.horizons.len()] {
+                    if let Some(record) = self.reservoir.at(*tail) {
+                        prefetch(record);
+                    }
+                }
+                if let Some(record) = self.reservoir.at(entity.head) {
+                    prefetch(record);
+                }
             }
         }
         // Per slot: time since the entity's latest earlier event, taken before any slot is folded.
@@ -327,7 +381,7 @@ impl FeatureStore {
         for slot in 0..SLOTS {
             if ids[slot] != NO_ENTITY {
                 let entity = &self.entities[ids[slot] as usize];
-                late[slot] = entity.head != NO_LINK && t < entity.head_time;
+                late[slot] = entity.head_time != i64::MIN && t < entity.head_time;
                 since_last[slot] = if late[slot] {
                     self.latest_at_or_before(entity, t).map(|p| t - p)
                 } else if entity.head_time != i64::MIN {
@@ -390,7 +444,7 @@ impl FeatureStore {
                 break;
             }
             latest = Some(record.time);
-            cursor = self.reservoir.next(cursor);
+            cursor = record.next[slot_of(cursor)];
         }
         latest
     }
@@ -398,44 +452,54 @@ impl FeatureStore {
     /// Folds an event at or after the entity's latest: links it at the head, expires each window's tail and
     /// adds it. Returns whether its counterparty is new to the entity on its side.
     fn fold_in_order(&mut self, id: u32, new: Link, t: i64, amount: i64, counterparty: u32) -> bool {
-        let longest = self.longest();
-        let anchor_limit = t - longest - self.max_lateness;
+        let anchor_limit = t - self.memory - self.max_lateness;
         let side = side_of(slot_of(new));
-        let key = ((counterparty as u64) << 1) | side as u64;
+        let key = counterparty_key(counterparty, side);
         let reservoir = &mut self.reservoir;
         let entity = &mut self.entities[id as usize];
-        // The new event becomes the counterparty's latest (one table probe: the old value comes back).
+        // The new event becomes the counterparty's latest (one search: the old value comes back).
         let previous_link = entity.counterparties.insert(key, new);
-        let previous = previous_link.and_then(|l| reservoir.time(l));
-        let is_new = previous.is_none_or(|p| p <= t - longest);
+        if let Some(record) = previous_link.and_then(|l| reservoir.at(l)) {
+            prefetch(record);
+        }
         if entity.head != NO_LINK {
             reservoir.set_next(entity.head, new);
         }
         entity.head = new;
         entity.head_time = t;
         entity.first_seen = entity.first_seen.min(t);
-        if entity.anchor == NO_LINK || reservoir.dropped(entity.anchor) {
+        if !reservoir.holds(entity.anchor) {
             entity.anchor = new;
         }
-        for (h, horizon) in self.horizons.iter().enumerate() {
-            let window = &mut entity.windows[h];
-            expire(window, reservoir, t - horizon);
-            if window.tail == NO_LINK {
-                window.tail = new;
+        let horizons = &self.horizons;
+        for (h, horizon) in horizons.iter().enumerate() {
+            expire(&mut entity.tails[h], &mut entity.windows[h], reservoir, t - horizon);
+            if entity.tails[h] == NO_LINK {
+                entity.tails[h] = new;
             }
-            let joins = previous.is_none_or(|p| p <= t - horizon);
-            add(&mut window.sides[side], amount, is_new, joins);
         }
-        // The new event becomes the counterparty's latest: expiring an older one no longer removes it.
+        let previous = previous_link.and_then(|l| reservoir.time(l));
+        let is_new = previous.is_none_or(|p| p <= t - self.memory);
+        for (h, horizon) in horizons.iter().enumerate() {
+            let joins = previous.is_none_or(|p| p <= t - horizon);
+            add(&mut entity.windows[h], side, amount, is_new, joins);
+        }
+        for (queue, (h, queue_side)) in entity.maxima.iter_mut().zip(&self.maxima) {
+            queue.expire(t - horizons[*h]);
+            if *queue_side == side {
+                queue.push(t, amount);
+            }
+        }
+        // Expiring an older event with this counterparty no longer removes it from a window.
         if let Some(previous) = previous_link {
             reservoir.set_latest(previous, false);
         }
         reservoir.set_latest(new, true);
         while entity.anchor != new {
-            match reservoir.time(entity.anchor) {
-                Some(time) if time <= anchor_limit => {
-                    entity.before_anchor = entity.before_anchor.max(time);
-                    entity.anchor = reservoir.next(entity.anchor);
+            match reservoir.at(entity.anchor) {
+                Some(record) if record.time <= anchor_limit => {
+                    entity.before_anchor = entity.before_anchor.max(record.time);
+                    entity.anchor = record.next[slot_of(entity.anchor)];
                 }
                 _ => break,
             }
@@ -446,13 +510,13 @@ impl FeatureStore {
     /// Folds an event earlier than the entity's latest: inserts it into the chain in time order and adds it
     /// to each window of the entity's latest time that it falls in. Returns whether its counterparty is new.
     fn fold_late(&mut self, id: u32, new: Link, t: i64, amount: i64, counterparty: u32) -> bool {
-        let longest = self.longest();
+        let memory = self.memory;
         let side = side_of(slot_of(new));
-        let key = ((counterparty as u64) << 1) | side as u64;
+        let key = counterparty_key(counterparty, side);
         let reservoir = &mut self.reservoir;
         let entity = &mut self.entities[id as usize];
         // Walk from the anchor to the last event at or before t; note whether the counterparty was seen on
-        // this side within the memory (the longest horizon) before t.
+        // this side within the memory before t.
         let mut predecessor = NO_LINK;
         let mut cursor = entity.anchor;
         let mut seen = false;
@@ -462,14 +526,15 @@ impl FeatureStore {
                 break;
             }
             let slot = slot_of(cursor);
-            if side_of(slot) == side && record_counterparty(record, slot) == counterparty && record.time > t - longest {
+            if side_of(slot) == side && record_counterparty(record, slot) == counterparty && record.time > t - memory {
                 seen = true;
             }
             predecessor = cursor;
             cursor = record.next[slot];
         }
         if predecessor == NO_LINK {
-            reservoir.set_next(new, entity.anchor);
+            let anchor = if reservoir.holds(entity.anchor) { entity.anchor } else { NO_LINK };
+            reservoir.set_next(new, anchor);
             entity.anchor = new;
         } else {
             let after = reservoir.next(predecessor);
@@ -477,18 +542,23 @@ impl FeatureStore {
             reservoir.set_next(predecessor, new);
         }
         entity.first_seen = entity.first_seen.min(t);
-        let latest = entity.counterparties.get(&key).copied();
+        let latest = entity.counterparties.get(key);
         let latest_time = latest.and_then(|l| reservoir.time(l));
         for (h, horizon) in self.horizons.iter().enumerate() {
             let start = entity.head_time - horizon;
             if t <= start {
                 continue;
             }
-            let window = &mut entity.windows[h];
             let joins = latest_time.is_none_or(|p| p <= start);
-            add(&mut window.sides[side], amount, !seen, joins);
-            if window.tail == NO_LINK || reservoir.time(window.tail).is_none_or(|tail| t < tail) {
-                window.tail = new;
+            add(&mut entity.windows[h], side, amount, !seen, joins);
+            let tail = &mut entity.tails[h];
+            if reservoir.time(*tail).is_none_or(|tail_time| t < tail_time) {
+                *tail = new;
+            }
+        }
+        for (queue, (h, queue_side)) in entity.maxima.iter_mut().zip(&self.maxima) {
+            if *queue_side == side && t > entity.head_time - self.horizons[*h] {
+                queue.insert(t, amount);
             }
         }
         if latest_time.is_none_or(|p| p <= t) {
@@ -501,9 +571,9 @@ impl FeatureStore {
         !seen
     }
 
-    /// The features of an entity whose latest event is the current one, from its running aggregates.
-    fn read(&mut self, id: u32) -> EntityFeatures {
-        let entity = &mut self.entities[id as usize];
+    /// The features of an entity whose latest event is the current one, from its running counts.
+    fn read(&self, id: u32) -> EntityFeatures {
+        let entity = &self.entities[id as usize];
         let mut features = EntityFeatures {
             first_seen: entity.first_seen,
             since_last: None,
@@ -511,22 +581,19 @@ impl FeatureStore {
             windows: [[SideFeatures::default(); 2]; MAX_HORIZONS],
         };
         for h in 0..self.horizons.len() {
+            let window = &entity.windows[h];
             for side in 0..2 {
-                if entity.windows[h].sides[side].max_stale {
-                    let max = window_max(&self.reservoir, entity.windows[h].tail, side);
-                    let aggregate = &mut entity.windows[h].sides[side];
-                    aggregate.max = max;
-                    aggregate.max_stale = false;
-                }
-                let aggregate = &entity.windows[h].sides[side];
                 features.windows[h][side] = SideFeatures {
-                    count: aggregate.count,
-                    sum: aggregate.sum,
-                    max: aggregate.max,
-                    distinct: aggregate.distinct,
-                    new_counterparties: aggregate.new_counterparties,
+                    count: window.count[side],
+                    sum: window.sum[side],
+                    max: 0,
+                    distinct: window.distinct[side],
+                    new_counterparties: window.new_counterparties[side],
                 };
             }
+        }
+        for (queue, (h, side)) in entity.maxima.iter().zip(&self.maxima) {
+            features.windows[*h][*side].max = queue.max();
         }
         features
     }
@@ -565,45 +632,65 @@ impl FeatureStore {
             }
             cursor = record.next[slot];
         }
+        let mut kept = [[false; 2]; MAX_HORIZONS];
+        for (h, side) in &self.maxima {
+            kept[*h][*side] = true;
+        }
         for (h, sides) in distinct.iter().enumerate() {
             for (side, counterparties) in sides.iter().enumerate() {
                 features.windows[h][side].distinct = counterparties.len() as u32;
+                if !kept[h][side] {
+                    features.windows[h][side].max = 0;
+                }
             }
         }
         features
     }
 
-    /// Removes from every window the events no future window can reach, prunes counterparties not seen
-    /// within the memory, and drops those events from the reservoir.
+    /// Removes from every window the events no future window can reach, drops those events from the
+    /// reservoir, and forgets every link to them (counterparties not seen within the memory among them).
     fn sweep(&mut self) {
-        let before = self.watermark - 2 * self.max_lateness - self.longest();
+        let before = self.watermark - 2 * self.max_lateness - self.memory;
         if self.reservoir.front_time().is_none_or(|time| time >= before) {
             return;
         }
         for entity in &mut self.entities {
-            for window in entity.windows.iter_mut().take(self.horizons.len()) {
-                // Events before `before` are outside every admissible window; `before` + 1 as the window
+            for h in 0..self.horizons.len() {
+                // Events before `before` are outside every admissible window; `before` - 1 as the window
                 // start expires exactly those.
-                expire(window, &self.reservoir, before - 1);
+                expire(&mut entity.tails[h], &mut entity.windows[h], &self.reservoir, before - 1);
             }
-            while let Some(time) = self.reservoir.time(entity.anchor).filter(|time| *time < before) {
-                entity.before_anchor = entity.before_anchor.max(time);
-                entity.anchor = self.reservoir.next(entity.anchor);
+            for queue in entity.maxima.iter_mut() {
+                queue.expire(before - 1);
             }
-            let reservoir = &self.reservoir;
-            entity.counterparties.retain(|_, l| reservoir.time(*l).is_some_and(|time| time >= before));
+            while let Some(record) = self.reservoir.at(entity.anchor).filter(|r| r.time < before) {
+                entity.before_anchor = entity.before_anchor.max(record.time);
+                entity.anchor = record.next[slot_of(entity.anchor)];
+            }
         }
         self.reservoir.drop_older(before);
+        let reservoir = &self.reservoir;
+        for entity in &mut self.entities {
+            entity.counterparties.retain(|l| reservoir.holds(l));
+            if !reservoir.holds(entity.head) {
+                entity.head = NO_LINK;
+            }
+            if !reservoir.holds(entity.anchor) {
+                entity.anchor = NO_LINK;
+            }
+        }
     }
 
     /// Memory held, per entity and in the reservoir.
     pub fn memory(&self) -> MemoryReport {
         let mut total = 0;
         let mut max = 0;
+        let mut counterparties = 0;
         for entity in &self.entities {
             let bytes = entity.bytes();
             total += bytes;
             max = max.max(bytes);
+            counterparties += entity.counterparties.len();
         }
         let index: usize =
             self.ids.iter().map(|m| m.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1)).sum();
@@ -611,10 +698,18 @@ impl FeatureStore {
             entities: self.entities.len(),
             entity_bytes: total + index,
             entity_bytes_max: max,
+            counterparties,
             events: self.reservoir.len(),
             reservoir_bytes: self.reservoir.bytes(),
         }
     }
+}
+
+/// The table key of a counterparty on one side.
+#[inline]
+fn counterparty_key(counterparty: u32, side: usize) -> Key {
+    // Entity numbers are below 2^31 (MAX_ENTITIES); "no entity" (u32::MAX) becomes a key no entity has.
+    (counterparty << 1) | side as u32
 }
 
 /// Asks the CPU to start loading a value's cache lines: the entities of an event are scattered over memory
@@ -648,67 +743,43 @@ fn record_counterparty(record: &Record, slot: usize) -> u32 {
 
 /// Walks a window's tail forward over events at or before `start` (the window is `(start, ...]`),
 /// subtracting them.
-fn expire(window: &mut Window, reservoir: &Reservoir, start: i64) {
-    while window.tail != NO_LINK {
-        let Some(record) = reservoir.at(window.tail) else {
+fn expire(tail: &mut Link, window: &mut Window, reservoir: &Reservoir, start: i64) {
+    while *tail != NO_LINK {
+        let Some(record) = reservoir.at(*tail) else {
             // Dropped: the sweep empties windows before it drops their events, so this is a window left
             // empty-tailed; start afresh.
+            *tail = NO_LINK;
             *window = Window::default();
             return;
         };
         if record.time > start {
             return;
         }
-        let slot = slot_of(window.tail);
+        let slot = slot_of(*tail);
         let side = side_of(slot);
-        let aggregate = &mut window.sides[side];
-        aggregate.count -= 1;
-        aggregate.sum -= record.amount;
+        window.count[side] -= 1;
+        window.sum[side] -= record.amount;
         if record.new_counterparty & (1 << slot) != 0 {
-            aggregate.new_counterparties -= 1;
+            window.new_counterparties[side] -= 1;
         }
         if record.latest & (1 << slot) != 0 {
-            aggregate.distinct -= 1;
+            window.distinct[side] -= 1;
         }
-        if aggregate.count == 0 {
-            aggregate.max = 0;
-            aggregate.max_stale = false;
-        } else if record.amount >= aggregate.max {
-            aggregate.max_stale = true;
-        }
-        window.tail = record.next[slot];
+        *tail = record.next[slot];
     }
     // The chain ran out: every event left the window.
-    debug_assert!(window.sides.iter().all(|s| s.count == 0));
+    debug_assert!(window.count == [0, 0]);
 }
 
 /// Adds one event to one side of a window.
-fn add(aggregate: &mut Aggregate, amount: i64, new_counterparty: bool, joins: bool) {
-    aggregate.count += 1;
-    aggregate.sum += amount;
-    if !aggregate.max_stale {
-        aggregate.max = if aggregate.count == 1 { amount } else { aggregate.max.max(amount) };
-    }
+#[inline]
+fn add(window: &mut Window, side: usize, amount: i64, new_counterparty: bool, joins: bool) {
+    window.count[side] += 1;
+    window.sum[side] += amount;
     if new_counterparty {
-        aggregate.new_counterparties += 1;
+        window.new_counterparties[side] += 1;
     }
     if joins {
-        aggregate.distinct += 1;
+        window.distinct[side] += 1;
     }
-}
-
-/// The largest amount on one side of a window, walking it from its tail to the chain's end.
-fn window_max(reservoir: &Reservoir, tail: Link, side: usize) -> i64 {
-    let mut max = 0;
-    let mut first = true;
-    let mut cursor = tail;
-    while let Some(record) = reservoir.at(cursor) {
-        let slot = slot_of(cursor);
-        if side_of(slot) == side {
-            max = if first { record.amount } else { max.max(record.amount) };
-            first = false;
-        }
-        cursor = record.next[slot];
-    }
-    max
 }

@@ -1,0 +1,155 @@
+//! The counterparties one entity has dealt with within the store's memory: per counterparty and side, a
+//! link to their latest event together.
+//!
+//! Most entities deal with tens of counterparties a month, so the table starts as a sorted vector of 8-byte
+//! entries (binary search; about 8 bytes an entry where a hash table needs 13 to 18); an entity that
+//! outgrows [`SMALL_LIMIT`] entries (a merchant, a collection account) moves to a hash table, which keeps
+//! each insertion constant-time.
+
+use rustc_hash::FxHashMap;
+
+use super::reservoir::Link;
+
+/// Entries kept in the sorted vector before the table becomes a hash table.
+pub const SMALL_LIMIT: usize = 256;
+
+/// The key of a counterparty on one side: its entity number shifted left once, or'ed with the side.
+pub type Key = u32;
+
+/// Counterparty -> latest event link.
+#[derive(Debug, Clone)]
+#[allow(clippy::len_without_is_empty)] // an entity's table, never asked whether empty
+pub enum Counterparties {
+    /// Sorted by key.
+    Small(Vec<(Key, Link)>),
+    /// Unordered.
+    Large(FxHashMap<Key, Link>),
+}
+
+impl Default for Counterparties {
+    fn default() -> Self {
+        Counterparties::Small(Vec::new())
+    }
+}
+
+impl Counterparties {
+    /// Sets `key`'s latest link; returns the one it replaces.
+    #[inline]
+    pub fn insert(&mut self, key: Key, link: Link) -> Option<Link> {
+        match self {
+            Counterparties::Small(entries) => match entries.binary_search_by_key(&key, |e| e.0) {
+                Ok(i) => Some(std::mem::replace(&mut entries[i].1, link)),
+                Err(i) => {
+                    if entries.len() >= SMALL_LIMIT {
+                        let mut map: FxHashMap<Key, Link> =
+                            FxHashMap::with_capacity_and_hasher(entries.len() * 2, Default::default());
+                        map.extend(entries.iter().copied());
+                        map.insert(key, link);
+                        *self = Counterparties::Large(map);
+                    } else {
+                        if entries.len() == entries.capacity() {
+                            // Grow by half, not double: this table is most of an entity's memory.
+                            entries.reserve_exact((entries.len() / 2).max(4));
+                        }
+                        entries.insert(i, (key, link));
+                    }
+                    None
+                }
+            },
+            Counterparties::Large(map) => map.insert(key, link),
+        }
+    }
+
+    /// `key`'s latest link.
+    #[inline]
+    pub fn get(&self, key: Key) -> Option<Link> {
+        match self {
+            Counterparties::Small(entries) => entries.binary_search_by_key(&key, |e| e.0).ok().map(|i| entries[i].1),
+            Counterparties::Large(map) => map.get(&key).copied(),
+        }
+    }
+
+    /// Keeps the entries whose link passes `keep`, and gives back spare room.
+    pub fn retain(&mut self, mut keep: impl FnMut(Link) -> bool) {
+        match self {
+            Counterparties::Small(entries) => {
+                entries.retain(|e| keep(e.1));
+                if entries.capacity() > entries.len() + entries.len() / 2 + 4 {
+                    entries.shrink_to(entries.len() + entries.len() / 4);
+                }
+            }
+            Counterparties::Large(map) => {
+                map.retain(|_, link| keep(*link));
+                if map.len() < SMALL_LIMIT / 2 {
+                    let mut entries: Vec<(Key, Link)> = map.iter().map(|(k, l)| (*k, *l)).collect();
+                    entries.sort_unstable_by_key(|e| e.0);
+                    *self = Counterparties::Small(entries);
+                } else if map.capacity() > map.len() * 4 {
+                    map.shrink_to_fit();
+                }
+            }
+        }
+    }
+
+    /// Entries.
+    pub fn len(&self) -> usize {
+        match self {
+            Counterparties::Small(entries) => entries.len(),
+            Counterparties::Large(map) => map.len(),
+        }
+    }
+
+    /// Bytes allocated beyond the value itself (a hash table sized as hashbrown sizes it: a power-of-two
+    /// number of buckets at most 7/8 full, one entry and one control byte per bucket, plus a group of
+    /// control bytes).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Counterparties::Small(entries) => entries.capacity() * std::mem::size_of::<(Key, Link)>(),
+            Counterparties::Large(map) => {
+                let capacity = map.capacity();
+                if capacity == 0 {
+                    return 0;
+                }
+                let buckets = if capacity < 8 {
+                    (capacity + 1).next_power_of_two()
+                } else {
+                    (capacity * 8 / 7).next_power_of_two()
+                };
+                buckets * (std::mem::size_of::<(Key, Link)>() + 1) + 16
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_and_large_tables_agree_with_a_map() {
+        let mut table = Counterparties::default();
+        let mut model = std::collections::BTreeMap::new();
+        let mut state = 7u32;
+        for round in 0..4_000u32 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let key = (state >> 8) % 700;
+            assert_eq!(table.insert(key, round), model.insert(key, round), "insert {key}");
+            if round % 997 == 0 {
+                table.retain(|link| link % 3 != 0);
+                model.retain(|_, link| *link % 3 != 0);
+            }
+            assert_eq!(table.len(), model.len());
+        }
+        assert!(matches!(table, Counterparties::Large(_)), "outgrew the sorted vector");
+        for key in 0..800 {
+            assert_eq!(table.get(key), model.get(&key).copied());
+        }
+        table.retain(|link| link < 10);
+        model.retain(|_, link| *link < 10);
+        assert!(matches!(table, Counterparties::Small(_)), "shrank back");
+        for key in 0..800 {
+            assert_eq!(table.get(key), model.get(&key).copied());
+        }
+        assert!(table.heap_bytes() < 200);
+    }
+}
