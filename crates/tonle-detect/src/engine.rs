@@ -28,9 +28,8 @@ pub enum EngineError {
     Rules(#[from] RuleSetError),
     /// A rule reads an entity role the engine keeps no history for.
     #[error(
-        "{origin}: rule {rule:?} reads `{variable}`, but the engine does not track the {missing} role(s), so it \
-         has no history for them; start the engine tracking them (Engine::with_tracked_roles, or tonle score \
-         --track-roles)"
+        "{origin}: rule {rule:?} reads `{variable}`, but the engine keeps no history for these roles: {missing}; \
+         start it tracking them (Engine::with_tracked_roles, or tonle score --track-roles)"
     )]
     UntrackedRole {
         /// The file.

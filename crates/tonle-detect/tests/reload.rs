@@ -202,7 +202,7 @@ fn a_refused_file_leaves_the_running_set_deciding() {
     let error = reloader.publish(RULES_DEVICE, "device.toml").unwrap_err().to_string();
     assert!(
         error.starts_with("device.toml: rule \"device-burst\" reads `device.out.count_1h`")
-            && error.contains("does not track the device role"),
+            && error.contains("no history for these roles: device;"),
         "{error}"
     );
     assert!(!reloader.pending());
@@ -243,7 +243,7 @@ fn tracked_roles_are_those_read_or_those_asked_for() {
     let debtor_only =
         WindowConfig { roles: [true, false, false, false, false, false, false], ..WindowConfig::default() };
     let error = Engine::new(debtor_only.clone(), RULES_A, "a.toml", fx.clone()).err().unwrap().to_string();
-    assert!(error.contains("the creditor role"), "{error}");
+    assert!(error.contains("these roles: creditor;"), "{error}");
 
     // with_tracked_roles adds them: a device named up front lets a later set read devices; naming one account
     // role tracks both.
