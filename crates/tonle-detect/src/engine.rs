@@ -4,21 +4,43 @@
 //! Per transaction: its amount is converted to the base currency (dated rates), it is folded into the window
 //! features of the entities the rules read (only those roles are tracked), the variables are filled, every
 //! rule is evaluated and the fired ones are combined ([`crate::rules::decide`]).
+//!
+//! The rules can be replaced while the engine runs, from another thread, without dropping a transaction:
+//! [`Engine::reloader`] and [`crate::reload`].
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{FeatureError, FeatureStore, Role, Snapshot, WindowConfig};
+use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
 use crate::rules::ruleset::{RuleSet, RuleSetError};
 use crate::variables::{Variables, ROLE_PREFIXES};
 
-/// Why the engine could not start or decide.
+/// Why the engine could not start or decide, or refused a rule set.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The rule file is unusable.
     #[error(transparent)]
     Rules(#[from] RuleSetError),
+    /// A rule reads an entity role the engine keeps no history for.
+    #[error(
+        "{origin}: rule {rule:?} reads `{variable}`, but the engine keeps no history for these roles: {missing}; \
+         start it tracking them (Engine::with_tracked_roles, or tonle score --track-roles)"
+    )]
+    UntrackedRole {
+        /// The file.
+        origin: String,
+        /// The rule's id.
+        rule: String,
+        /// The first variable it reads of that role.
+        variable: String,
+        /// The untracked roles its entity kind needs, by prefix (`device`, `debtor, creditor`).
+        missing: String,
+    },
     /// The window configuration is unusable, or a transaction is later than the lateness bound.
     #[error(transparent)]
     Window(#[from] FeatureError),
@@ -35,40 +57,109 @@ pub enum EngineError {
 /// The engine.
 pub struct Engine {
     store: FeatureStore,
-    variables: Variables,
-    rules: RuleSet,
+    variables: Arc<Variables>,
+    rules: Arc<RuleSet>,
     fx: FxTable,
     snapshot: Snapshot,
     slots: Vec<Value>,
     fired: Vec<usize>,
+    reload: Arc<Shared>,
 }
 
 impl Engine {
     /// An engine with these windows and rules (TOML text; `origin` names it in errors), converting amounts to
-    /// the base currency of `fx`.
-    pub fn new(mut windows: WindowConfig, rules: &str, origin: &str, fx: FxTable) -> Result<Engine, EngineError> {
-        let variables = Variables::new(&windows.horizons, fx.base().minor_per_major());
-        let rules = RuleSet::from_toml(rules, origin, variables.schema())?;
-        let read = roles_read(&rules, &variables);
-        for role in Role::ALL {
-            windows.roles[role as usize] &= read[role as usize];
-        }
-        let store = FeatureStore::new(windows)?;
-        Ok(Engine { store, variables, rules, fx, snapshot: Snapshot::default(), slots: Vec::new(), fired: Vec::new() })
+    /// the base currency of `fx`. It tracks only the entity roles the rules read, within `windows.roles` (all
+    /// roles by default); a rule reading a role outside `windows.roles` is refused
+    /// ([`EngineError::UntrackedRole`]), and so is a reloaded set reading a role this engine does not track.
+    pub fn new(windows: WindowConfig, rules: &str, origin: &str, fx: FxTable) -> Result<Engine, EngineError> {
+        let allowed = windows.roles;
+        Engine::build(windows, rules, origin, fx, |read| std::array::from_fn(|i| read[i] && allowed[i]))
     }
 
-    /// The rule set's version, recorded with every decision.
+    /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
+    /// published later may read them (see [`crate::reload`]). An account's history needs both account roles,
+    /// so naming one tracks the other too; likewise for parties and phones. Each role tracked costs about as
+    /// much time as another.
+    pub fn with_tracked_roles(
+        windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+    ) -> Result<Engine, EngineError> {
+        let wanted = windows.roles;
+        Engine::build(windows, rules, origin, fx, |read| kind_closure(std::array::from_fn(|i| read[i] || wanted[i])))
+    }
+
+    fn build(
+        mut windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+        track: impl FnOnce([bool; 7]) -> [bool; 7],
+    ) -> Result<Engine, EngineError> {
+        let variables = Arc::new(Variables::new(&windows.horizons, fx.base().minor_per_major()));
+        let set = RuleSet::from_toml(rules, origin, variables.schema())?;
+        windows.roles = track(roles_read(&set, &variables));
+        check_roles(&set, origin, &variables, &windows.roles)?;
+        let store = FeatureStore::new(windows.clone())?;
+        let rules = Arc::new(set);
+        let reload = Arc::new(Shared::new(Arc::clone(&variables), windows.roles, Arc::clone(&rules)));
+        Ok(Engine {
+            store,
+            variables,
+            rules,
+            fx,
+            snapshot: Snapshot::default(),
+            slots: Vec::new(),
+            fired: Vec::new(),
+            reload,
+        })
+    }
+
+    /// The version of the rule set that took the last decision (before any, the one that will take the
+    /// next, unless a reload is pending); recorded with every decision.
     pub fn ruleset_version(&self) -> &str {
         &self.rules.version
     }
 
-    /// The rule set.
+    /// The rule set that took the last decision.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }
 
-    /// Decides one transaction and folds it into the state later decisions see.
+    /// The roles whose entities are tracked (slot order of [`Role::ALL`]): the rules may read these.
+    pub fn tracked_roles(&self) -> [bool; 7] {
+        self.reload.tracked()
+    }
+
+    /// A handle for other threads to publish new rule sets to this engine (see [`crate::reload`]).
+    pub fn reloader(&self) -> Reloader {
+        Reloader::new(Arc::clone(&self.reload))
+    }
+
+    /// Replaces the rule set now, from the thread that owns the engine: compiles and checks the file like
+    /// [`Reloader::publish`] and takes it at once (superseding any set published but not yet taken). Returns
+    /// the new version; on error the running set stays.
+    pub fn reload(&mut self, text: &str, origin: &str) -> Result<&str, EngineError> {
+        self.reloader().publish(text, origin)?;
+        self.take_published();
+        Ok(&self.rules.version)
+    }
+
+    /// Takes a rule set published since the last decision, if any, and returns its version; `decide` does
+    /// this itself, so callers need it only to switch while idle.
+    pub fn take_published(&mut self) -> Option<&str> {
+        let set = self.reload.take()?;
+        self.rules = set;
+        Some(&self.rules.version)
+    }
+
+    /// Decides one transaction and folds it into the state later decisions see. A rule set published since
+    /// the last decision is taken first, so this decision is entirely the new set's.
     pub fn decide(&mut self, tx: &Transaction) -> Result<Outcome, EngineError> {
+        if self.reload.pending.load(Ordering::Acquire) {
+            self.take_published();
+        }
         let base = self
             .fx
             .to_base(tx.amount, tx.time.date())
@@ -80,17 +171,62 @@ impl Engine {
     }
 }
 
-/// The roles to track: every role of an entity kind some rule reads. An account's `in` side comes from the
-/// transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role tracked too.
-fn roles_read(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
-    let mut kinds = Vec::new();
-    for slot in rules.variables() {
-        if let Some(name) = variables.schema().name(slot) {
-            let prefix = name.split('.').next().unwrap_or("");
-            if let Some(role) = ROLE_PREFIXES.iter().position(|p| *p == prefix) {
-                kinds.push(Role::ALL[role].kind());
+/// Compiles a rule file against `variables` and refuses it if a rule reads a role outside `tracked`.
+pub(crate) fn compile_rules(
+    text: &str,
+    origin: &str,
+    variables: &Variables,
+    tracked: &[bool; 7],
+) -> Result<RuleSet, EngineError> {
+    let set = RuleSet::from_toml(text, origin, variables.schema())?;
+    check_roles(&set, origin, variables, tracked)?;
+    Ok(set)
+}
+
+/// The role a variable belongs to, if any (`debtor.in.sum_24h` is the debtor's; `amount` is no role's).
+fn role_of(name: &str) -> Option<Role> {
+    let prefix = name.split('.').next()?;
+    ROLE_PREFIXES.iter().position(|p| *p == prefix).map(|i| Role::ALL[i])
+}
+
+/// Refuses a set with a rule that reads a role whose entity kind is not tracked in every role: an entity's
+/// history spans its roles (an account's `in` side comes from the transactions where it is the creditor).
+fn check_roles(set: &RuleSet, origin: &str, variables: &Variables, tracked: &[bool; 7]) -> Result<(), EngineError> {
+    for rule in &set.rules {
+        for &slot in rule.expr.variables() {
+            let Some(name) = variables.schema().name(slot) else { continue };
+            let Some(role) = role_of(name) else { continue };
+            let missing: Vec<&str> = Role::ALL
+                .iter()
+                .filter(|r| r.kind() == role.kind() && !tracked[**r as usize])
+                .map(|r| ROLE_PREFIXES[*r as usize])
+                .collect();
+            if !missing.is_empty() {
+                return Err(EngineError::UntrackedRole {
+                    origin: origin.to_owned(),
+                    rule: rule.id.clone(),
+                    variable: name.to_owned(),
+                    missing: missing.join(", "),
+                });
             }
         }
     }
-    Role::ALL.map(|role| kinds.contains(&role.kind()))
+    Ok(())
+}
+
+/// Every role of an entity kind with some role in `roles`.
+fn kind_closure(roles: [bool; 7]) -> [bool; 7] {
+    Role::ALL.map(|role| Role::ALL.iter().any(|r| r.kind() == role.kind() && roles[*r as usize]))
+}
+
+/// The roles to track: every role of an entity kind some rule reads. An account's `in` side comes from the
+/// transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role tracked too.
+fn roles_read(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
+    let mut read = [false; 7];
+    for slot in rules.variables() {
+        if let Some(role) = variables.schema().name(slot).and_then(role_of) {
+            read[role as usize] = true;
+        }
+    }
+    kind_closure(read)
 }

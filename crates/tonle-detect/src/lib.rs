@@ -6,10 +6,12 @@
 //!   expressions over fields and features, compiled to closures over a slot array.
 //! - [`variables`]: the names rules use for a transaction's fields and features, and filling their slots.
 //! - [`engine`]: one transaction in, a decision with its reasons out.
+//! - [`reload`]: replacing a running engine's rule set from another thread without dropping a transaction.
 //!
 //! Decisions, the engine, graph detectors and models build on these (see the issues that follow).
 
 pub mod engine;
 pub mod features;
+pub mod reload;
 pub mod rules;
 pub mod variables;

@@ -17,14 +17,19 @@ use crate::InputArgs;
 
 /// `tonle backtest`'s options.
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("input_files").required(true).multiple(true).args(["inputs", "files"])))]
 pub struct BacktestArgs {
     #[command(flatten)]
     input: InputArgs,
     /// A rule set (TOML), or `default` for the built-in set; give two to compare them side by side.
     #[arg(long, required = true)]
     rules: Vec<PathBuf>,
-    /// The labelled input files, in time order.
-    #[arg(required = true)]
+    /// A labelled input file; repeat for more. All inputs are read in order, the --in files first, then any
+    /// given as arguments (for windows to be right, in time order).
+    #[arg(long = "in", value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// More labelled input files, read after the --in files.
+    #[arg(value_name = "FILES")]
     files: Vec<PathBuf>,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -92,9 +97,10 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
         let rules = vec![Counts::default(); engine.rules().rules.len()];
         runs.push(Run { engine, rules, overall: Counts::default(), typologies: BTreeMap::new() });
     }
+    let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let outcome = read_all(&args.input, &args.files, |record: &LabelledTransaction| {
+    let outcome = read_all(&args.input, &files, |record: &LabelledTransaction| {
         let Some(label) = &record.label else {
             unlabelled += 1;
             return Ok(());

@@ -1,35 +1,93 @@
-//! `tonle score`: decide every transaction of a file with a rule set, one JSON line per transaction.
+//! `tonle score`: decide every transaction of a file with a rule set, one JSON line per transaction; with
+//! `--watch-rules`, reload the rule file when it changes, without stopping.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 use tonle_core::FxTable;
 use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
+use tonle_detect::reload::Reloader;
 use tonle_detect::rules::decide::Outcome;
-use tonle_formats::read_fx_table;
+use tonle_detect::variables::ROLE_PREFIXES;
+use tonle_formats::{read_fx_table, InputFormat};
 
 use crate::import::{close, partial_path, read_all};
 use crate::InputArgs;
 
+/// How often `--watch-rules` looks at the rule file's modification time.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
 /// `tonle score`'s options.
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("input_files").required(true).multiple(true).args(["inputs", "files"])))]
 pub struct ScoreArgs {
     #[command(flatten)]
     input: InputArgs,
     /// The rule set (TOML), or `default` for the built-in set.
     #[arg(long)]
     rules: PathBuf,
-    /// The input files, decided in order (for windows to be right, in time order).
-    #[arg(required = true)]
+    /// An input file; repeat for more. All inputs are decided in order, the --in files first, then any given
+    /// as arguments (for windows to be right, in time order).
+    #[arg(long = "in", value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// More input files, decided after the --in files.
+    #[arg(value_name = "FILES")]
     files: Vec<PathBuf>,
-    /// Where the decisions go: JSON Lines, one object per transaction, in input order.
+    /// Where the decisions go: JSON Lines, one object per transaction, in input order, with
+    /// `transaction_id` (the record's own id; for AMLworld and PaySim, whose rows have none, the 1-based data
+    /// row number within its file, header not counted), `decision`, `score` (0 to 1, higher is riskier),
+    /// `reasons` and `ruleset_version` (the rule set that took the decision).
     #[arg(long, short)]
     out: PathBuf,
+    /// Reload the rule file whenever it changes (its modification time is checked every 500 ms), without
+    /// stopping: a new set takes over from the next transaction, a file that does not compile is refused and
+    /// the running set keeps deciding; both are reported on stderr.
+    #[arg(long)]
+    watch_rules: bool,
+    /// Entity roles to track even if the rules do not read them yet, so that reloaded rules may: a
+    /// comma-separated list of debtor, creditor, debtor_party, creditor_party, device, debtor_phone,
+    /// creditor_phone, or `all` (each role costs about as much time as another).
+    #[arg(long, value_delimiter = ',', value_parser = parse_role, value_name = "ROLES")]
+    track_roles: Vec<[bool; 7]>,
+}
+
+impl ScoreArgs {
+    /// The inputs in the order they are decided: `--in` files, then the positional ones.
+    fn all_files(&self) -> Vec<PathBuf> {
+        self.inputs.iter().chain(&self.files).cloned().collect()
+    }
+}
+
+/// One `--track-roles` entry: a role prefix, or `all`.
+fn parse_role(text: &str) -> Result<[bool; 7], String> {
+    let text = text.trim();
+    if text == "all" {
+        return Ok([true; 7]);
+    }
+    match ROLE_PREFIXES.iter().position(|p| *p == text) {
+        Some(index) => Ok(std::array::from_fn(|i| i == index)),
+        None => Err(format!("unknown role {text:?} (expected all, or some of: {})", ROLE_PREFIXES.join(", "))),
+    }
+}
+
+/// The `transaction_id` written for a record: its own id, except for formats whose readers make one up as
+/// `<file stem>:<line>` (AMLworld, PaySim; the header is line 1), where it is the 1-based data row number.
+pub fn output_id(format: InputFormat, id: &str) -> Cow<'_, str> {
+    if matches!(format, InputFormat::AmlWorld | InputFormat::PaySim) {
+        if let Some(line) = id.rsplit_once(':').and_then(|(_, line)| line.parse::<u64>().ok()) {
+            return Cow::Owned(line.saturating_sub(1).to_string());
+        }
+    }
+    Cow::Borrowed(id)
 }
 
 /// One decision as a JSON object.
@@ -73,13 +131,28 @@ pub fn load_rules(path: &Path) -> Result<(String, String)> {
 /// Runs `tonle score`.
 pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     let (text, origin) = load_rules(&args.rules)?;
+    if args.watch_rules && args.rules == Path::new("default") && !args.rules.exists() {
+        bail!("--watch-rules needs a rule file; the built-in default set never changes");
+    }
     let fx = match &args.input.fx {
         Some(path) => read_fx_table(path, args.input.base)?,
         None => FxTable::new(args.input.base),
     };
-    let mut engine = Engine::new(WindowConfig::default(), &text, &origin, fx)?;
+    let mut engine = if args.track_roles.is_empty() {
+        Engine::new(WindowConfig::default(), &text, &origin, fx)?
+    } else {
+        let roles = args.track_roles.iter().fold([false; 7], |all, one| std::array::from_fn(|i| all[i] || one[i]));
+        Engine::with_tracked_roles(WindowConfig { roles, ..WindowConfig::default() }, &text, &origin, fx)?
+    };
+    let watcher = match args.watch_rules {
+        true => Some(Watcher::start(args.rules.clone(), engine.reloader())),
+        false => None,
+    };
     let partial = partial_path(&args.out);
     let result = score_into(&mut engine, args, &partial);
+    if let Some(watcher) = watcher {
+        watcher.stop();
+    }
     match result {
         Ok(outcome) => {
             std::fs::rename(&partial, &args.out)
@@ -96,7 +169,10 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
 fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crate::import::Outcome> {
     let mut out = BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
     let mut decided = [0u64; 5];
-    let outcome = read_all(&args.input, &args.files, |record| {
+    let mut count = 0u64;
+    let mut versions = vec![engine.ruleset_version().to_owned()];
+    let format = args.input.format;
+    let outcome = read_all(&args.input, &args.all_files(), |record| {
         let outcome = match engine.decide(&record.tx) {
             Ok(outcome) => outcome,
             Err(error @ EngineError::Fx { .. }) => {
@@ -104,8 +180,15 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
             }
             Err(error) => return Err(anyhow::Error::new(error).context(format!("transaction {}", record.tx.id))),
         };
+        count += 1;
         decided[outcome.decision as usize] += 1;
-        let line = decision_json(record.tx.id.as_str(), &outcome, engine.ruleset_version());
+        let version = engine.ruleset_version();
+        // Only a reload changes it; compared per transaction, as the version is short.
+        if versions.last().map(String::as_str) != Some(version) {
+            eprintln!("score: {version} decides from transaction {count} ({}) on", record.tx.id);
+            versions.push(version.to_owned());
+        }
+        let line = decision_json(&output_id(format, record.tx.id.as_str()), &outcome, version);
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
         Ok(())
@@ -113,11 +196,84 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
     out.flush().with_context(|| format!("cannot write {}", path.display()))?;
     let counts: Vec<String> =
         tonle_core::Decision::ALL.iter().zip(decided).map(|(decision, count)| format!("{decision} {count}")).collect();
-    eprintln!(
-        "score: {} transactions decided with {}: {}",
-        decided.iter().sum::<u64>(),
-        engine.ruleset_version(),
-        counts.join(", ")
-    );
+    eprintln!("score: {count} transactions decided with {}: {}", versions.join(", then "), counts.join(", "));
     Ok(outcome)
+}
+
+/// `--watch-rules`: a thread that polls the rule file's modification time and publishes each new version
+/// through the engine's reloader, reporting reloads and refusals on stderr.
+struct Watcher {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Watcher {
+    fn start(path: PathBuf, reloader: Reloader) -> Watcher {
+        let (stop, stopped) = mpsc::channel();
+        // Taken before the thread starts, so that a change made after this call is seen.
+        let mut seen = stamp(&path);
+        eprintln!("score: watching {} for changes", path.display());
+        let thread = std::thread::spawn(move || {
+            let origin = path.display().to_string();
+            let mut published = reloader.active_version();
+            // Wakes every WATCH_EVERY, and at once when told to stop (or when the sender is gone).
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(WATCH_EVERY) {
+                let now = stamp(&path);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(text) => text,
+                    Err(error) => {
+                        eprintln!("score: cannot read {origin} ({error}); still deciding with {published}");
+                        continue;
+                    }
+                };
+                match reloader.publish(&text, &origin) {
+                    Ok(version) if version == published => {}
+                    Ok(version) => {
+                        eprintln!("score: reloaded {origin}: {version} takes over from the next transaction");
+                        published = version;
+                    }
+                    Err(error) => eprintln!("score: refused {origin}, still deciding with {published}: {error}"),
+                }
+            }
+        });
+        Watcher { stop, thread }
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        if self.thread.join().is_err() {
+            eprintln!("score: the rule watcher stopped with a panic");
+        }
+    }
+}
+
+/// What tells a rule file's versions apart cheaply: its modification time and length (`None` if unreadable).
+fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_ids_become_data_row_numbers_and_real_ids_stay() {
+        assert_eq!(output_id(InputFormat::AmlWorld, "HI-Small_Trans:2"), "1");
+        assert_eq!(output_id(InputFormat::PaySim, "PS_20174392719_1491204439457_log:1001"), "1000");
+        assert_eq!(output_id(InputFormat::AmlSim, "17"), "17");
+        assert_eq!(output_id(InputFormat::Native, "T:0000000001"), "T:0000000001");
+        assert_eq!(output_id(InputFormat::Pacs008, "E2E:42"), "E2E:42");
+    }
+
+    #[test]
+    fn roles_to_track() {
+        assert_eq!(parse_role("all"), Ok([true; 7]));
+        assert_eq!(parse_role(" device"), Ok([false, false, false, false, true, false, false]));
+        assert!(parse_role("phone").unwrap_err().contains("debtor_phone"));
+    }
 }
