@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tonle_core::{FxError, FxTable, Transaction};
 
-use crate::features::{FeatureError, FeatureStore, Role, Snapshot, WindowConfig};
+use crate::features::{FeatureError, FeatureStore, Role, Snapshot, WindowConfig, MAX_HORIZONS};
 use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
@@ -41,6 +41,20 @@ pub enum EngineError {
         /// The untracked roles its entity kind needs, by prefix (`device`, `debtor, creditor`).
         missing: String,
     },
+    /// A rule reads the largest amount of a window the engine does not keep.
+    #[error(
+        "{origin}: rule {rule:?} reads `{variable}`, but the engine does not keep that window's largest amount; \
+         start it keeping every maximum (Engine::with_tracked_roles with WindowConfig::maxima, or tonle score \
+         --track-roles)"
+    )]
+    UntrackedMaximum {
+        /// The file.
+        origin: String,
+        /// The rule's id.
+        rule: String,
+        /// The variable.
+        variable: String,
+    },
     /// The window configuration is unusable, or a transaction is later than the lateness bound.
     #[error(transparent)]
     Window(#[from] FeatureError),
@@ -54,6 +68,34 @@ pub enum EngineError {
     },
 }
 
+/// What an engine keeps history for: entity roles, and the windows whose largest amount it keeps. Rules may
+/// read only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tracked {
+    /// Per role (slot order of [`Role::ALL`]).
+    pub roles: [bool; 7],
+    /// Per horizon and side (out, in), as [`WindowConfig::maxima`].
+    pub maxima: [[bool; 2]; MAX_HORIZONS],
+}
+
+impl Tracked {
+    /// Both, or either.
+    fn union(self, other: Tracked) -> Tracked {
+        Tracked {
+            roles: std::array::from_fn(|i| self.roles[i] || other.roles[i]),
+            maxima: std::array::from_fn(|h| std::array::from_fn(|s| self.maxima[h][s] || other.maxima[h][s])),
+        }
+    }
+
+    /// Both only.
+    fn intersection(self, other: Tracked) -> Tracked {
+        Tracked {
+            roles: std::array::from_fn(|i| self.roles[i] && other.roles[i]),
+            maxima: std::array::from_fn(|h| std::array::from_fn(|s| self.maxima[h][s] && other.maxima[h][s])),
+        }
+    }
+}
+
 /// The engine.
 pub struct Engine {
     store: FeatureStore,
@@ -63,6 +105,8 @@ pub struct Engine {
     snapshot: Snapshot,
     slots: Vec<Value>,
     fired: Vec<usize>,
+    /// The roles the active rules read: the only ones whose variables are filled.
+    filled: [bool; 7],
     reload: Arc<Shared>,
 }
 
@@ -71,23 +115,27 @@ impl Engine {
     /// the base currency of `fx`. It tracks only the entity roles the rules read, within `windows.roles` (all
     /// roles by default); a rule reading a role outside `windows.roles` is refused
     /// ([`EngineError::UntrackedRole`]), and so is a reloaded set reading a role this engine does not track.
+    /// Likewise it keeps only the maxima the rules read, within `windows.maxima`.
     pub fn new(windows: WindowConfig, rules: &str, origin: &str, fx: FxTable) -> Result<Engine, EngineError> {
-        let allowed = windows.roles;
-        Engine::build(windows, rules, origin, fx, |read| std::array::from_fn(|i| read[i] && allowed[i]))
+        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
+        Engine::build(windows, rules, origin, fx, |read| read.intersection(allowed))
     }
 
     /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
     /// published later may read them (see [`crate::reload`]). An account's history needs both account roles,
     /// so naming one tracks the other too; likewise for parties and phones. Each role tracked costs about as
-    /// much time as another.
+    /// much time as another. Likewise it keeps the maxima in `windows.maxima` as well as those the rules read.
     pub fn with_tracked_roles(
         windows: WindowConfig,
         rules: &str,
         origin: &str,
         fx: FxTable,
     ) -> Result<Engine, EngineError> {
-        let wanted = windows.roles;
-        Engine::build(windows, rules, origin, fx, |read| kind_closure(std::array::from_fn(|i| read[i] || wanted[i])))
+        let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
+        Engine::build(windows, rules, origin, fx, |read| {
+            let both = read.union(wanted);
+            Tracked { roles: kind_closure(both.roles), ..both }
+        })
     }
 
     fn build(
@@ -95,15 +143,18 @@ impl Engine {
         rules: &str,
         origin: &str,
         fx: FxTable,
-        track: impl FnOnce([bool; 7]) -> [bool; 7],
+        track: impl FnOnce(Tracked) -> Tracked,
     ) -> Result<Engine, EngineError> {
         let variables = Arc::new(Variables::new(&windows.horizons, fx.base().minor_per_major()));
         let set = RuleSet::from_toml(rules, origin, variables.schema())?;
-        windows.roles = track(roles_read(&set, &variables));
-        check_roles(&set, origin, &variables, &windows.roles)?;
-        let store = FeatureStore::new(windows.clone())?;
+        let tracked = track(reads(&set, &variables));
+        check_tracked(&set, origin, &variables, &tracked)?;
+        windows.roles = tracked.roles;
+        windows.maxima = tracked.maxima;
+        let store = FeatureStore::new(windows)?;
+        let filled = roles_filled(&set, &variables);
         let rules = Arc::new(set);
-        let reload = Arc::new(Shared::new(Arc::clone(&variables), windows.roles, Arc::clone(&rules)));
+        let reload = Arc::new(Shared::new(Arc::clone(&variables), tracked, Arc::clone(&rules)));
         Ok(Engine {
             store,
             variables,
@@ -112,6 +163,7 @@ impl Engine {
             snapshot: Snapshot::default(),
             slots: Vec::new(),
             fired: Vec::new(),
+            filled,
             reload,
         })
     }
@@ -129,6 +181,11 @@ impl Engine {
 
     /// The roles whose entities are tracked (slot order of [`Role::ALL`]): the rules may read these.
     pub fn tracked_roles(&self) -> [bool; 7] {
+        self.reload.tracked().roles
+    }
+
+    /// What the engine keeps history for: the rules may read these.
+    pub fn tracked(&self) -> Tracked {
         self.reload.tracked()
     }
 
@@ -150,6 +207,7 @@ impl Engine {
     /// this itself, so callers need it only to switch while idle.
     pub fn take_published(&mut self) -> Option<&str> {
         let set = self.reload.take()?;
+        self.filled = roles_filled(&set, &self.variables);
         self.rules = set;
         Some(&self.rules.version)
     }
@@ -166,20 +224,21 @@ impl Engine {
             .map_err(|source| EngineError::Fx { transaction: tx.id.to_string(), source })?;
         self.store.observe_transaction(tx, base.minor(), &mut self.snapshot)?;
         let major = base.minor() as f64 / base.currency().minor_per_major() as f64;
-        self.variables.fill(tx, major, &self.snapshot, &mut self.slots);
+        self.variables.fill(tx, major, &self.snapshot, &self.filled, &mut self.slots);
         Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired))
     }
 }
 
-/// Compiles a rule file against `variables` and refuses it if a rule reads a role outside `tracked`.
+/// Compiles a rule file against `variables` and refuses it if a rule reads a role or maximum outside
+/// `tracked`.
 pub(crate) fn compile_rules(
     text: &str,
     origin: &str,
     variables: &Variables,
-    tracked: &[bool; 7],
+    tracked: &Tracked,
 ) -> Result<RuleSet, EngineError> {
     let set = RuleSet::from_toml(text, origin, variables.schema())?;
-    check_roles(&set, origin, variables, tracked)?;
+    check_tracked(&set, origin, variables, tracked)?;
     Ok(set)
 }
 
@@ -189,16 +248,17 @@ fn role_of(name: &str) -> Option<Role> {
     ROLE_PREFIXES.iter().position(|p| *p == prefix).map(|i| Role::ALL[i])
 }
 
-/// Refuses a set with a rule that reads a role whose entity kind is not tracked in every role: an entity's
-/// history spans its roles (an account's `in` side comes from the transactions where it is the creditor).
-fn check_roles(set: &RuleSet, origin: &str, variables: &Variables, tracked: &[bool; 7]) -> Result<(), EngineError> {
+/// Refuses a set with a rule that reads a role whose entity kind is not tracked in every role (an entity's
+/// history spans its roles: an account's `in` side comes from the transactions where it is the creditor), or
+/// a maximum not kept.
+fn check_tracked(set: &RuleSet, origin: &str, variables: &Variables, tracked: &Tracked) -> Result<(), EngineError> {
     for rule in &set.rules {
         for &slot in rule.expr.variables() {
             let Some(name) = variables.schema().name(slot) else { continue };
             let Some(role) = role_of(name) else { continue };
             let missing: Vec<&str> = Role::ALL
                 .iter()
-                .filter(|r| r.kind() == role.kind() && !tracked[**r as usize])
+                .filter(|r| r.kind() == role.kind() && !tracked.roles[**r as usize])
                 .map(|r| ROLE_PREFIXES[*r as usize])
                 .collect();
             if !missing.is_empty() {
@@ -208,6 +268,15 @@ fn check_roles(set: &RuleSet, origin: &str, variables: &Variables, tracked: &[bo
                     variable: name.to_owned(),
                     missing: missing.join(", "),
                 });
+            }
+            if let Some((horizon, side)) = variables.maximum_of(slot) {
+                if !tracked.maxima[horizon][side] {
+                    return Err(EngineError::UntrackedMaximum {
+                        origin: origin.to_owned(),
+                        rule: rule.id.clone(),
+                        variable: name.to_owned(),
+                    });
+                }
             }
         }
     }
@@ -219,14 +288,26 @@ fn kind_closure(roles: [bool; 7]) -> [bool; 7] {
     Role::ALL.map(|role| Role::ALL.iter().any(|r| r.kind() == role.kind() && roles[*r as usize]))
 }
 
-/// The roles to track: every role of an entity kind some rule reads. An account's `in` side comes from the
-/// transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role tracked too.
-fn roles_read(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
+/// The roles whose variables the rules read.
+fn roles_filled(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
     let mut read = [false; 7];
     for slot in rules.variables() {
         if let Some(role) = variables.schema().name(slot).and_then(role_of) {
             read[role as usize] = true;
         }
     }
-    kind_closure(read)
+    read
+}
+
+/// What to track for a rule set: every role of an entity kind some rule reads (an account's `in` side comes
+/// from the transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role
+/// tracked too), and the maxima it reads.
+fn reads(rules: &RuleSet, variables: &Variables) -> Tracked {
+    let mut maxima = [[false; 2]; MAX_HORIZONS];
+    for slot in rules.variables() {
+        if let Some((horizon, side)) = variables.maximum_of(slot) {
+            maxima[horizon][side] = true;
+        }
+    }
+    Tracked { roles: kind_closure(roles_filled(rules, variables)), maxima }
 }

@@ -19,12 +19,13 @@
 //!   [`Engine::with_tracked_roles`](crate::engine::Engine::with_tracked_roles): those and more). A new set
 //!   whose rules read another role is refused ([`EngineError::UntrackedRole`]): that role has no history, so
 //!   its features would read as never seen. To allow future rules on, say, devices, create the engine
-//!   tracking them.
+//!   tracking them. Likewise the engine keeps only the windows' largest amounts its rules read (or those
+//!   named at creation); a set reading another is refused ([`EngineError::UntrackedMaximum`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::engine::{compile_rules, EngineError};
+use crate::engine::{compile_rules, EngineError, Tracked};
 use crate::rules::ruleset::RuleSet;
 use crate::variables::Variables;
 
@@ -35,8 +36,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// The engine's variables: the schema new sets compile against.
     variables: Arc<Variables>,
-    /// The roles the engine tracks (slot order of [`crate::features::Role::ALL`]).
-    tracked: [bool; 7],
+    /// What the engine tracks.
+    tracked: Tracked,
 }
 
 struct State {
@@ -47,7 +48,7 @@ struct State {
 }
 
 impl Shared {
-    pub(crate) fn new(variables: Arc<Variables>, tracked: [bool; 7], active: Arc<RuleSet>) -> Shared {
+    pub(crate) fn new(variables: Arc<Variables>, tracked: Tracked, active: Arc<RuleSet>) -> Shared {
         Shared { pending: AtomicBool::new(false), state: Mutex::new(State { next: None, active }), variables, tracked }
     }
 
@@ -57,8 +58,8 @@ impl Shared {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The roles the engine tracks.
-    pub(crate) fn tracked(&self) -> [bool; 7] {
+    /// What the engine tracks.
+    pub(crate) fn tracked(&self) -> Tracked {
         self.tracked
     }
 
@@ -111,7 +112,7 @@ impl Reloader {
 
     /// The roles the engine tracks (slot order of [`crate::features::Role::ALL`]): new sets may read these.
     pub fn tracked_roles(&self) -> [bool; 7] {
-        self.shared.tracked()
+        self.shared.tracked().roles
     }
 }
 

@@ -116,11 +116,26 @@ impl Variables {
         &self.schema
     }
 
-    /// Fills every slot for one transaction: `amount` is its amount in the base currency's major units,
-    /// `snapshot` its entities' features (from the feature store, at the transaction's time).
-    pub fn fill(&self, tx: &Transaction, amount: f64, snapshot: &Snapshot, slots: &mut Vec<Value>) {
-        slots.clear();
-        slots.resize(self.schema.len(), Value::default());
+    /// The (horizon index, side) of the window whose largest amount a slot holds, if it holds one (side 0 is
+    /// `out`, 1 `in`).
+    pub fn maximum_of(&self, slot: usize) -> Option<(usize, usize)> {
+        let role = self.roles.iter().rposition(|first| *first <= slot)?;
+        let index = slot.checked_sub(self.roles[role] + ROLE_SCALARS)?;
+        let per_side = self.horizons * METRICS.len();
+        let (side, rest) = (index / per_side, index % per_side);
+        let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
+        (side < 2 && METRICS[metric].0 == "max").then_some((horizon, side))
+    }
+
+    /// Fills the slots of one transaction: its own fields, and the features of the roles flagged in `roles`
+    /// (slot order of [`Role::ALL`]; the others' slots keep what they held, so flag every role the rules
+    /// read). `amount` is its amount in the base currency's major units, `snapshot` its entities' features
+    /// (from the feature store, at the transaction's time).
+    pub fn fill(&self, tx: &Transaction, amount: f64, snapshot: &Snapshot, roles: &[bool; 7], slots: &mut Vec<Value>) {
+        if slots.len() != self.schema.len() {
+            slots.clear();
+            slots.resize(self.schema.len(), Value::default());
+        }
         slots[self.amount] = Value::num(amount);
         // The channel domain is declared in the order of Channel::ALL, which is the enum's order.
         slots[self.channel] = Value::code(tx.channel as u32);
@@ -129,7 +144,9 @@ impl Variables {
         slots[self.cross_currency] = Value::bool(tx.received.is_some_and(|r| r.currency() != tx.amount.currency()));
         let time = tx.time.millis();
         for role in Role::ALL {
-            self.fill_role(self.roles[role as usize], snapshot.get(role), time, slots);
+            if roles[role as usize] {
+                self.fill_role(self.roles[role as usize], snapshot.get(role), time, slots);
+            }
         }
     }
 
@@ -189,6 +206,22 @@ mod tests {
     }
 
     #[test]
+    fn maxima_are_found_by_slot() {
+        let variables = Variables::new(&WindowConfig::default().horizons, 100);
+        let schema = variables.schema();
+        let slot = |name: &str| schema.slot(name).unwrap().0;
+        assert_eq!(variables.maximum_of(slot("creditor.in.max_7d")), Some((3, 1)));
+        assert_eq!(variables.maximum_of(slot("debtor.out.max_10m")), Some((0, 0)));
+        assert_eq!(variables.maximum_of(slot("creditor_phone.in.max_30d")), Some((4, 1)));
+        for name in ["amount", "debtor.since_last", "creditor.in.mean_7d", "device.out.sum_10m", "debtor.in.count_30d"]
+        {
+            assert_eq!(variables.maximum_of(slot(name)), None, "{name}");
+        }
+        let every_max = (0..schema.len()).filter(|s| variables.maximum_of(*s).is_some()).count();
+        assert_eq!(every_max, 7 * 2 * 5);
+    }
+
+    #[test]
     fn horizon_labels() {
         assert_eq!(horizon_label(600_000), "10m");
         assert_eq!(horizon_label(3_600_000), "1h");
@@ -214,13 +247,13 @@ mod tests {
         for (i, from) in ["V1", "V2", "V3"].iter().enumerate() {
             let tx = payment(&format!("t{i}"), i as i64, from, "MULE", 10_000, Channel::Khqr);
             store.observe_transaction(&tx, 10_000, &mut snapshot).unwrap();
-            variables.fill(&tx, 100.0, &snapshot, &mut slots);
+            variables.fill(&tx, 100.0, &snapshot, &[true; 7], &mut slots);
             verdicts.push((fan_in.eval(&slots), first_time.eval(&slots), cash.eval(&slots), mean.eval(&slots)));
         }
         assert_eq!(verdicts, [(false, true, false, true), (false, true, false, true), (true, true, false, true)]);
         let tx = payment("t3", 5, "V1", "MULE", 10_000, Channel::CashDeposit);
         store.observe_transaction(&tx, 10_000, &mut snapshot).unwrap();
-        variables.fill(&tx, 100.0, &snapshot, &mut slots);
+        variables.fill(&tx, 100.0, &snapshot, &[true; 7], &mut slots);
         assert!(cash.eval(&slots) && fan_in.eval(&slots));
         assert!(!first_time.eval(&slots), "V1 is known now");
     }

@@ -254,3 +254,27 @@ fn tracked_roles_are_those_read_or_those_asked_for() {
     let engine = Engine::with_tracked_roles(debtor_only, RULES_DEVICE, "device.toml", fx).unwrap();
     assert_eq!(engine.tracked_roles(), [true, true, false, false, true, false, false]);
 }
+
+#[test]
+fn maxima_kept_are_those_read_or_those_asked_for() {
+    let fx = FxTable::new(tonle_core::Currency::USD);
+    let reads_max = RULES_A
+        .replace("name = \"a\"", "name = \"max\"")
+        .replace("creditor.in.sum_24h < 10000.0", "creditor.in.sum_24h < 10000.0 && creditor.in.max_7d < 10000.0");
+    let mut engine = Engine::new(WindowConfig::default(), RULES_A, "a.toml", fx.clone()).unwrap();
+    assert_eq!(engine.tracked().maxima, [[false; 2]; 5], "RULES_A reads no maximum");
+    let error = engine.reload(&reads_max, "max.toml").unwrap_err();
+    assert!(matches!(error, EngineError::UntrackedMaximum { .. }), "{error}");
+    assert!(error.to_string().contains("creditor.in.max_7d"), "{error}");
+    assert!(engine.ruleset_version().starts_with("a@"), "the running set stays");
+
+    let engine = Engine::new(WindowConfig::default(), &reads_max, "max.toml", fx.clone()).unwrap();
+    let mut seven_days_in = [[false; 2]; 5];
+    seven_days_in[3][1] = true;
+    assert_eq!(engine.tracked().maxima, seven_days_in);
+
+    // Asked for up front (the default configuration keeps every maximum), a later set may read any.
+    let mut engine = Engine::with_tracked_roles(WindowConfig::default(), RULES_A, "a.toml", fx).unwrap();
+    assert_eq!(engine.tracked().maxima, [[true; 2]; 5]);
+    assert!(engine.reload(&reads_max, "max.toml").unwrap().starts_with("max@"));
+}
