@@ -5,6 +5,17 @@
 //! - `amount` (money, in the base currency's major units), `channel` (enum of channel names), `cross_border`
 //!   (bool: the two parties' countries are known and differ), `cross_currency` (bool: credited in another
 //!   currency);
+//! - `currency` (enum, domain `currency`: the currency the amount is debited in, one of [`CURRENCIES`], or
+//!   `"other"` for any other code) and `local_amount` (money: the amount in that currency's major units, KHR
+//!   39,000,000 reads `39000000.0`), for thresholds set in a local currency:
+//!   `currency == "KHR" && local_amount >= 36_000_000.0`. Money mixes with money whatever its unit, so
+//!   `local_amount / amount` is the rate of the transaction's currency against the base currency, and
+//!   `creditor.in.sum_24h * (local_amount / amount)` reads a window sum in the local currency (exact when the
+//!   window's payments were in that currency at that rate);
+//! - `debtor_country`, `creditor_country` (enum, domain `country`: every ISO 3166-1 alpha-2 code, [`COUNTRIES`],
+//!   plus `"other"` for a two-letter code outside it and `"unknown"` when the party has no country);
+//! - `purpose` (enum, domain `purpose`: the common ISO 20022 purpose codes of [`PURPOSES`], `"other"` for any
+//!   other text and `"none"` when the transaction carries no purpose);
 //! - per role, with the prefix `debtor`, `creditor` (the accounts), `debtor_party`, `creditor_party`,
 //!   `device`, `debtor_phone`, `creditor_phone`:
 //!   - `<role>.<side>.<metric>_<horizon>`, side `out` or `in`, metric `count`, `distinct`,
@@ -18,7 +29,7 @@
 //! device, say) reads as an entity never seen: counts and sums 0, `since_last` +infinity, `age` 0, `known`
 //! and `new_counterparty` false.
 
-use tonle_core::{Channel, Transaction};
+use tonle_core::{Channel, CountryCode, Currency, Transaction};
 
 use crate::features::{EntityFeatures, Role, Snapshot, MAX_HORIZONS};
 use crate::rules::expr::{Schema, Ty, Value};
@@ -35,6 +46,76 @@ const METRICS: [(&str, Ty); 6] = [
     ("distinct", Ty::Integer),
     ("new_counterparties", Ty::Integer),
 ];
+
+/// The currencies the `currency` variable names, in code order: the region's (Cambodia, Thailand, Vietnam,
+/// Malaysia, Singapore, China and their neighbours), the major ones its cross-border payments use, and the
+/// crypto assets tonle traces. Any other currency reads as `"other"`, the last value of the domain.
+pub const CURRENCIES: [&str; 30] = [
+    "USD", "KHR", "THB", "VND", "MYR", "SGD", "CNY", "LAK", "MMK", "IDR", "PHP", "BND", "HKD", "MOP", "TWD", "JPY",
+    "KRW", "INR", "AUD", "NZD", "EUR", "GBP", "CHF", "CAD", "AED", "USDT", "USDC", "BTC", "TRX", "other",
+];
+
+/// The countries the `debtor_country` and `creditor_country` variables name, in code order: the 249 ISO 3166-1
+/// alpha-2 codes, then `"other"` (a two-letter code outside ISO 3166-1, such as `XK`) and `"unknown"` (the party
+/// has no country).
+pub const COUNTRIES: [&str; 251] = [
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
+    "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
+    "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
+    "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA",
+    "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
+    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP",
+    "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT",
+    "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS",
+    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
+    "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS",
+    "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST",
+    "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA",
+    "ZM", "ZW", "other", "unknown",
+];
+
+/// The purposes the `purpose` variable names, in code order: common ISO 20022 purpose codes (salaries, pensions,
+/// suppliers, goods and services, rent, utilities, taxes, loans, trade, investment, securities, gambling, charity,
+/// intra-company) and `FAMI`, the family-support code of remittances, then `"other"` (any other text) and
+/// `"none"` (no purpose given). Matched exactly, upper case.
+pub const PURPOSES: [&str; 22] = [
+    "SALA", "PENS", "SUPP", "GDDS", "GDSV", "SCVE", "RENT", "ELEC", "PHON", "WTER", "TAXS", "LOAN", "TRAD", "INVS",
+    "SECU", "GAMB", "CHAR", "INTC", "FAMI", "CASH", "other", "none",
+];
+
+/// Code of the `"other"` currency.
+const OTHER_CURRENCY: u32 = CURRENCIES.len() as u32 - 1;
+/// Codes of the `"other"` and `"unknown"` countries.
+const OTHER_COUNTRY: u32 = COUNTRIES.len() as u32 - 2;
+const UNKNOWN_COUNTRY: u32 = COUNTRIES.len() as u32 - 1;
+/// Codes of the `"other"` and `"none"` purposes.
+const OTHER_PURPOSE: u32 = PURPOSES.len() as u32 - 2;
+const NO_PURPOSE: u32 = PURPOSES.len() as u32 - 1;
+
+/// The `currency` code of a currency: a scan of [`CURRENCIES`], whose first entries (US dollar, riel, baht) are
+/// nearly every transaction's in this region.
+fn currency_code(currency: Currency) -> u32 {
+    let code = currency.code();
+    CURRENCIES[..CURRENCIES.len() - 1].iter().position(|c| *c == code).map_or(OTHER_CURRENCY, |i| i as u32)
+}
+
+/// Index of a two-letter upper-case code in a 26 x 26 table; codes are two ASCII letters by construction.
+fn country_index(country: CountryCode) -> usize {
+    let bytes = country.as_str().as_bytes();
+    let letter = |i: usize| bytes.get(i).map_or(0, |b| usize::from(b.wrapping_sub(b'A')).min(25));
+    letter(0) * 26 + letter(1)
+}
+
+/// The `purpose` code of a transaction's purpose.
+fn purpose_code(purpose: Option<&str>) -> u32 {
+    match purpose {
+        None => NO_PURPOSE,
+        Some(text) => {
+            PURPOSES[..PURPOSES.len() - 2].iter().position(|p| *p == text).map_or(OTHER_PURPOSE, |i| i as u32)
+        }
+    }
+}
 
 /// A horizon in milliseconds as rules name it, in the largest whole unit of days, hours, minutes or seconds,
 /// except that one day reads `24h`: `600000` is `10m`, `86400000` is `24h`, `604800000` is `7d`.
@@ -65,6 +146,13 @@ pub struct Variables {
     channel: usize,
     cross_border: usize,
     cross_currency: usize,
+    currency: usize,
+    local_amount: usize,
+    debtor_country: usize,
+    creditor_country: usize,
+    purpose: usize,
+    /// The `country` code of every two-letter code, indexed by [`country_index`]: a lookup instead of a search.
+    countries: Box<[u32; 26 * 26]>,
     /// Per role: the slot of its first variable; the role's variables follow in a fixed order.
     roles: [usize; 7],
 }
@@ -83,6 +171,20 @@ impl Variables {
         let channel = schema.var("channel", channel_ty);
         let cross_border = schema.var("cross_border", Ty::Bool);
         let cross_currency = schema.var("cross_currency", Ty::Bool);
+        let currency_ty = schema.domain("currency", &CURRENCIES);
+        let currency = schema.var("currency", currency_ty);
+        let local_amount = schema.var("local_amount", Ty::Money);
+        let country_ty = schema.domain("country", &COUNTRIES);
+        let debtor_country = schema.var("debtor_country", country_ty);
+        let creditor_country = schema.var("creditor_country", country_ty);
+        let purpose_ty = schema.domain("purpose", &PURPOSES);
+        let purpose = schema.var("purpose", purpose_ty);
+        let mut countries = Box::new([OTHER_COUNTRY; 26 * 26]);
+        for (code, country) in COUNTRIES[..COUNTRIES.len() - 2].iter().enumerate() {
+            if let Ok(country) = CountryCode::new(country) {
+                countries[country_index(country)] = code as u32;
+            }
+        }
         let labels: Vec<String> = horizons.iter().map(|h| horizon_label(*h)).collect();
         let mut roles = [0; 7];
         for (role, prefix) in ROLE_PREFIXES.iter().enumerate() {
@@ -107,6 +209,12 @@ impl Variables {
             channel,
             cross_border,
             cross_currency,
+            currency,
+            local_amount,
+            debtor_country,
+            creditor_country,
+            purpose,
+            countries,
             roles,
         }
     }
@@ -142,6 +250,13 @@ impl Variables {
         let cross_border = matches!((tx.debtor.country, tx.creditor.country), (Some(a), Some(b)) if a != b);
         slots[self.cross_border] = Value::bool(cross_border);
         slots[self.cross_currency] = Value::bool(tx.received.is_some_and(|r| r.currency() != tx.amount.currency()));
+        let currency = tx.amount.currency();
+        slots[self.currency] = Value::code(currency_code(currency));
+        slots[self.local_amount] = Value::num(tx.amount.minor() as f64 / currency.minor_per_major() as f64);
+        let country = |party: Option<CountryCode>| party.map_or(UNKNOWN_COUNTRY, |c| self.countries[country_index(c)]);
+        slots[self.debtor_country] = Value::code(country(tx.debtor.country));
+        slots[self.creditor_country] = Value::code(country(tx.creditor.country));
+        slots[self.purpose] = Value::code(purpose_code(tx.purpose.as_ref().map(|p| p.as_str())));
         let time = tx.time.millis();
         for role in Role::ALL {
             if roles[role as usize] {
@@ -187,7 +302,7 @@ impl Variables {
 
 #[cfg(test)]
 mod tests {
-    use tonle_core::{AccountId, Currency, EventTime, Money, Party, TxId};
+    use tonle_core::{AccountId, EventTime, Money, Party, Text, TxId};
 
     use super::*;
     use crate::features::{FeatureStore, WindowConfig};
@@ -219,6 +334,78 @@ mod tests {
         }
         let every_max = (0..schema.len()).filter(|s| variables.maximum_of(*s).is_some()).count();
         assert_eq!(every_max, 7 * 2 * 5);
+    }
+
+    #[test]
+    fn currency_local_amount_countries_and_purpose() {
+        let variables = Variables::new(&WindowConfig::default().horizons, 100);
+        let schema = variables.schema();
+        let kh_threshold = compile(
+            schema,
+            "currency == \"KHR\" && local_amount >= 36_000_000.0 && local_amount < 40_000_000.0 \
+             && amount < 10_000.0 && debtor_country == \"KH\" && creditor_country == \"unknown\" && purpose == \"none\"",
+        )
+        .unwrap();
+        let rate = compile(schema, "local_amount / amount == 4100.0").unwrap();
+        let abroad = compile(
+            schema,
+            "currency == \"other\" && creditor_country == \"other\" && debtor_country != \"unknown\" \
+             && purpose == \"GAMB\"",
+        )
+        .unwrap();
+        let free_text = compile(schema, "purpose == \"other\" && currency == \"USD\"").unwrap();
+        assert!(compile(schema, "currency == \"KHX\"").is_err(), "a typo in a currency is an error at load");
+        assert!(compile(schema, "creditor_country == \"ZZ\"").is_err(), "ZZ is not an ISO 3166-1 code");
+        let (store_config, mut snapshot, mut slots) = (WindowConfig::default(), Snapshot::default(), Vec::new());
+        let mut store = FeatureStore::new(store_config).unwrap();
+        let country = |code: &str| Some(CountryCode::new(code).unwrap());
+
+        // KHR 39,000,000 from a Cambodian account to an account of no known country, no purpose.
+        let mut riel = payment("t0", 0, "A", "B", 3_900_000_000, Channel::CashDeposit);
+        riel.amount = Money::from_minor(3_900_000_000, Currency::KHR);
+        riel.debtor.country = country("KH");
+        store.observe_transaction(&riel, 951_219, &mut snapshot).unwrap();
+        variables.fill(&riel, 39_000_000.0 / 4100.0, &snapshot, &[true; 7], &mut slots);
+        assert!(kh_threshold.eval(&slots) && rate.eval(&slots) && !abroad.eval(&slots) && !free_text.eval(&slots));
+        let described =
+            |slots: &[Value], name: &str| schema.slot(name).and_then(|(slot, _)| schema.describe(slot, slots[slot]));
+        assert_eq!(described(&slots, "local_amount").as_deref(), Some("39000000"));
+        assert_eq!(described(&slots, "creditor_country").as_deref(), Some("unknown"));
+
+        // South African rand (not in the list), to a Kosovo (XK, not ISO 3166-1) account, purpose GAMB.
+        let mut rand = payment("t1", 1, "A", "C", 50_000, Channel::BankTransfer);
+        rand.amount = Money::from_minor(50_000, Currency::from_code("ZAR").unwrap());
+        rand.debtor.country = country("MY");
+        rand.creditor.country = country("XK");
+        rand.purpose = Some(Text::new("GAMB").unwrap());
+        store.observe_transaction(&rand, 2_700, &mut snapshot).unwrap();
+        variables.fill(&rand, 27.0, &snapshot, &[true; 7], &mut slots);
+        assert!(abroad.eval(&slots) && !kh_threshold.eval(&slots));
+        assert_eq!(described(&slots, "currency").as_deref(), Some("other"));
+        assert_eq!(described(&slots, "debtor_country").as_deref(), Some("MY"));
+
+        // A purpose outside the list reads "other".
+        let mut text = payment("t2", 2, "A", "C", 100, Channel::BankTransfer);
+        text.purpose = Some(Text::new("rent for May").unwrap());
+        store.observe_transaction(&text, 100, &mut snapshot).unwrap();
+        variables.fill(&text, 1.0, &snapshot, &[true; 7], &mut slots);
+        assert!(free_text.eval(&slots));
+
+        // The lookup tables agree with the schema's domains, value by value.
+        let (_, country_ty) = schema.slot("creditor_country").unwrap();
+        for (code, name) in COUNTRIES[..COUNTRIES.len() - 2].iter().enumerate() {
+            let index = country_index(CountryCode::new(name).unwrap());
+            assert_eq!((variables.countries[index], schema.code(country_ty, name)), (code as u32, code as u32));
+        }
+        let (_, currency_ty) = schema.slot("currency").unwrap();
+        for name in &CURRENCIES[..CURRENCIES.len() - 1] {
+            let code = currency_code(Currency::from_code(name).unwrap());
+            assert_eq!(code, schema.code(currency_ty, name), "{name}");
+        }
+        let (_, purpose_ty) = schema.slot("purpose").unwrap();
+        for name in &PURPOSES[..PURPOSES.len() - 2] {
+            assert_eq!(purpose_code(Some(name)), schema.code(purpose_ty, name), "{name}");
+        }
     }
 
     #[test]

@@ -84,12 +84,13 @@ fn the_default_rule_set_backtests_on_the_tiny_preset() {
     let fx = simulation.fx_table();
     let rules = tonle_detect::rules::ruleset::DEFAULT_RULES;
     let mut engine = Engine::new(WindowConfig::default(), rules, "default rules", fx).unwrap();
-    let (mut alerts, mut true_positives, mut illicit) = (0u64, 0u64, 0u64);
+    let (mut alerts, mut true_positives, mut illicit, mut total) = (0u64, 0u64, 0u64, 0u64);
     let mut per_typology: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
     for labelled in simulation {
         let outcome = engine.decide(&labelled.tx).unwrap();
         let label = labelled.label.unwrap();
         let alerted = outcome.decision != Decision::Allow;
+        total += 1;
         alerts += alerted as u64;
         if label.illicit {
             illicit += 1;
@@ -99,9 +100,25 @@ fn the_default_rule_set_backtests_on_the_tiny_preset() {
             entry.1 += alerted as u64;
         }
     }
-    let recall = |typology: &str| per_typology[typology].1 as f64 / per_typology[typology].0 as f64;
-    // Measured: 311 alerts, precision 0.910, recall 0.307; structuring 0.591, mule-network 0.447, dormant 0.364.
-    assert!(true_positives as f64 / alerts as f64 >= 0.8, "precision {true_positives}/{alerts}");
-    assert!(true_positives as f64 / illicit as f64 >= 0.25, "recall {true_positives}/{illicit}");
-    assert!(recall("structuring") >= 0.5 && recall("mule-network") >= 0.4 && recall("dormant-reactivation") >= 0.3);
+    let recall = |typology: &str| {
+        let (illicit, alerted) = per_typology.get(typology).copied().unwrap_or_default();
+        alerted as f64 / illicit.max(1) as f64
+    };
+    // Measured (seed 1): 581 alerts of 145,671 transactions, precision 0.947, recall 0.596; structuring 0.841,
+    // mule-network 0.661, dormant-reactivation 0.864, pig-butchering 0.343, casino 1.000, fan-in 0.867,
+    // fan-out 0.444. The floors below leave some margin under those figures.
+    assert!(alerts * 100 < total, "alerts {alerts} of {total}: the set must stay selective");
+    assert!(true_positives as f64 / alerts as f64 >= 0.9, "precision {true_positives}/{alerts}");
+    assert!(true_positives as f64 / illicit as f64 >= 0.5, "recall {true_positives}/{illicit}");
+    for (typology, floor) in [
+        ("structuring", 0.75),
+        ("mule-network", 0.6),
+        ("dormant-reactivation", 0.75),
+        ("pig-butchering", 0.3),
+        ("casino", 0.8),
+        ("fan-in", 0.7),
+        ("fan-out", 0.3),
+    ] {
+        assert!(recall(typology) >= floor, "{typology}: recall {:.3} < {floor}", recall(typology));
+    }
 }
