@@ -92,7 +92,7 @@ impl Reloader {
     /// running set keeps deciding.
     pub fn publish(&self, text: &str, origin: &str) -> Result<String, EngineError> {
         let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked)?;
-        let version = set.version.clone();
+        let version = set.version.to_string();
         let mut state = self.shared.lock();
         state.next = Some(Arc::new(set));
         self.shared.pending.store(true, Ordering::Release);
@@ -102,7 +102,7 @@ impl Reloader {
     /// The version of the set deciding now: the one the engine took last (a published set counts once the
     /// engine has begun a decision with it).
     pub fn active_version(&self) -> String {
-        self.shared.lock().active.version.clone()
+        self.shared.lock().active.version.to_string()
     }
 
     /// Whether a published set is waiting for the engine's next decision.

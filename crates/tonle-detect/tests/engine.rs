@@ -122,3 +122,44 @@ fn the_default_rule_set_backtests_on_the_tiny_preset() {
         assert!(recall(typology) >= floor, "{typology}: recall {:.3} < {floor}", recall(typology));
     }
 }
+
+/// Deciding in batches (the next transactions' state loaded ahead) gives exactly the decisions, reasons and
+/// errors of deciding one by one, including a transaction refused as too late and one with no exchange rate,
+/// whichever position in a batch they fall at.
+#[test]
+fn batches_decide_exactly_as_single_calls() {
+    let scenario = Scenario::preset("tiny").unwrap();
+    let simulation = Simulation::new(&scenario, 2);
+    let fx = simulation.fx_table();
+    let mut txs: Vec<tonle_core::Transaction> = simulation.take(40_000).map(|labelled| labelled.tx).collect();
+    // An hour too late, and a currency with no rate.
+    let mut late = txs[20_000].clone();
+    late.time = tonle_core::EventTime::from_millis(late.time.millis() - 3_600_000).unwrap();
+    txs.insert(20_001, late);
+    let mut unrated = txs[30_000].clone();
+    unrated.amount = tonle_core::Money::from_minor(12_345, tonle_core::Currency::from_code("ISK").unwrap());
+    txs.insert(30_001, unrated);
+    let rules = tonle_detect::rules::ruleset::DEFAULT_RULES;
+    let summary = |result: Result<tonle_detect::rules::decide::Outcome, tonle_detect::engine::EngineError>| match result
+    {
+        Ok(outcome) => format!("{:?} {} {:?}", outcome.decision, outcome.score, outcome.reasons),
+        Err(error) => format!("error: {error}"),
+    };
+    let mut single = Engine::new(WindowConfig::default(), rules, "default rules", fx.clone()).unwrap();
+    let expected: Vec<String> = txs.iter().map(|tx| summary(single.decide(tx))).collect();
+    assert!(expected[20_001].contains("behind the latest event time"), "{}", expected[20_001]);
+    assert!(expected[30_001].starts_with("error:"), "{}", expected[30_001]);
+    assert!(expected.iter().filter(|e| !e.starts_with("Allow")).count() > 50, "some alerts to compare");
+    for batch in [1, 2, 3, 5, 256, txs.len()] {
+        let mut batched = Engine::new(WindowConfig::default(), rules, "default rules", fx.clone()).unwrap();
+        let mut got: Vec<(usize, String)> = Vec::with_capacity(txs.len());
+        for (b, chunk) in txs.chunks(batch).enumerate() {
+            batched.decide_batch(chunk, |i, result| got.push((b * batch + i, summary(result))));
+        }
+        assert_eq!(got.len(), txs.len(), "batch {batch}: one result per transaction");
+        for (k, (index, text)) in got.iter().enumerate() {
+            assert_eq!(*index, k, "batch {batch}: in order");
+            assert_eq!(text, &expected[k], "batch {batch}: transaction {k}");
+        }
+    }
+}

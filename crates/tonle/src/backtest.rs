@@ -100,7 +100,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let outcome = read_all(&args.input, &files, |record: &LabelledTransaction| {
+    let outcome = read_all(&args.input, &files, |record: LabelledTransaction| {
         let Some(label) = &record.label else {
             unlabelled += 1;
             return Ok(());

@@ -33,7 +33,7 @@ pub struct Outcome {
 pub(crate) fn read_all(
     input: &InputArgs,
     files: &[PathBuf],
-    mut sink: impl FnMut(&LabelledTransaction) -> Result<()>,
+    mut sink: impl FnMut(LabelledTransaction) -> Result<()>,
 ) -> Result<Outcome> {
     let bytes_read = Arc::new(AtomicU64::new(0));
     let options = ReadOptions { bytes_read: Some(Arc::clone(&bytes_read)), ..input.read_options() };
@@ -82,7 +82,7 @@ pub(crate) fn read_all(
             match record {
                 Ok(record) => {
                     outcome.summary.add(&record);
-                    sink(&record)?;
+                    sink(record)?;
                     progress.tick();
                 }
                 Err(error) => report(&error, &mut outcome)?,
@@ -138,7 +138,7 @@ pub fn import_files(input: &InputArgs, files: &[PathBuf], out: &Path, mut after_
     let format = OutputFormat::from_path(out)?;
     let mut writer = create_writer(&partial, format)?;
     let outcome = read_all(input, files, |record| {
-        writer.write(record)?;
+        writer.write(&record)?;
         after_each();
         Ok(())
     });

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
-use tonle_core::FxTable;
+use tonle_core::{FxTable, Transaction};
 use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::reload::Reloader;
@@ -167,37 +167,97 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
 }
 
 fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crate::import::Outcome> {
-    let mut out = BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
-    let mut decided = [0u64; 5];
-    let mut count = 0u64;
-    let mut versions = vec![engine.ruleset_version().to_owned()];
-    let format = args.input.format;
+    let out = BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
+    let mut scorer = Scorer {
+        out,
+        decided: [0; 5],
+        count: 0,
+        versions: vec![engine.ruleset_version().to_owned()],
+        format: args.input.format,
+        batch: Vec::with_capacity(BATCH),
+    };
     let outcome = read_all(&args.input, &args.all_files(), |record| {
-        let outcome = match engine.decide(&record.tx) {
-            Ok(outcome) => outcome,
-            Err(error @ EngineError::Fx { .. }) => {
-                return Err(anyhow::Error::new(error).context("add the missing rate to the --fx file"))
-            }
-            Err(error) => return Err(anyhow::Error::new(error).context(format!("transaction {}", record.tx.id))),
-        };
-        count += 1;
-        decided[outcome.decision as usize] += 1;
-        let version = engine.ruleset_version();
-        // Only a reload changes it; compared per transaction, as the version is short.
-        if versions.last().map(String::as_str) != Some(version) {
-            eprintln!("score: {version} decides from transaction {count} ({}) on", record.tx.id);
-            versions.push(version.to_owned());
+        scorer.batch.push(record.tx);
+        if scorer.batch.len() == BATCH {
+            scorer.flush(engine)?;
         }
-        let line = decision_json(&output_id(format, record.tx.id.as_str()), &outcome, version);
-        serde_json::to_writer(&mut out, &line)?;
-        out.write_all(b"\n")?;
         Ok(())
     })?;
-    out.flush().with_context(|| format!("cannot write {}", path.display()))?;
-    let counts: Vec<String> =
-        tonle_core::Decision::ALL.iter().zip(decided).map(|(decision, count)| format!("{decision} {count}")).collect();
-    eprintln!("score: {count} transactions decided with {}: {}", versions.join(", then "), counts.join(", "));
+    scorer.flush(engine)?;
+    scorer.out.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    let counts: Vec<String> = tonle_core::Decision::ALL
+        .iter()
+        .zip(scorer.decided)
+        .map(|(decision, count)| format!("{decision} {count}"))
+        .collect();
+    eprintln!(
+        "score: {} transactions decided with {}: {}",
+        scorer.count,
+        scorer.versions.join(", then "),
+        counts.join(", ")
+    );
     Ok(outcome)
+}
+
+/// Transactions decided per [`Engine::decide_batch`] call: enough for the engine to load the next ones'
+/// state ahead, few enough to keep little in memory.
+const BATCH: usize = 256;
+
+/// Decides the transactions read, a batch at a time, and writes their decisions in input order.
+struct Scorer {
+    out: BufWriter<File>,
+    decided: [u64; 5],
+    count: u64,
+    /// Every rule-set version that decided, in order.
+    versions: Vec<String>,
+    format: InputFormat,
+    batch: Vec<Transaction>,
+}
+
+impl Scorer {
+    /// Decides and writes the batch; stops at the first transaction that cannot be decided.
+    fn flush(&mut self, engine: &mut Engine) -> Result<()> {
+        let mut failed: Option<anyhow::Error> = None;
+        let batch = std::mem::take(&mut self.batch);
+        engine.decide_batch(&batch, |i, result| {
+            if failed.is_some() {
+                return;
+            }
+            let tx = &batch[i];
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(error @ EngineError::Fx { .. }) => {
+                    failed = Some(anyhow::Error::new(error).context("add the missing rate to the --fx file"));
+                    return;
+                }
+                Err(error) => {
+                    failed = Some(anyhow::Error::new(error).context(format!("transaction {}", tx.id)));
+                    return;
+                }
+            };
+            if let Err(error) = self.write(tx, &outcome) {
+                failed = Some(error);
+            }
+        });
+        self.batch = batch;
+        self.batch.clear();
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn write(&mut self, tx: &Transaction, outcome: &Outcome) -> Result<()> {
+        self.count += 1;
+        self.decided[outcome.decision as usize] += 1;
+        let version = &*outcome.ruleset_version;
+        // Only a reload changes it; compared per transaction, as the version is short.
+        if self.versions.last().map(String::as_str) != Some(version) {
+            eprintln!("score: {version} decides from transaction {} ({}) on", self.count, tx.id);
+            self.versions.push(version.to_owned());
+        }
+        let line = decision_json(&output_id(self.format, tx.id.as_str()), outcome, version);
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
 }
 
 /// `--watch-rules`: a thread that polls the rule file's modification time and publishes each new version

@@ -2,7 +2,7 @@
 //! counterparties it has dealt with; and its chain's ends.
 
 use super::counterparties::Counterparties;
-use super::maxima::MaxQueue;
+use super::maxima::MaxQueues;
 use super::reservoir::{Link, NO_LINK};
 use super::MAX_HORIZONS;
 
@@ -31,22 +31,25 @@ pub struct Entity {
     pub before_anchor: i64,
     /// Its latest event (in chain order), or [`NO_LINK`] (also once that event is dropped).
     pub head: Link,
-    /// The oldest event a late arrival's window or memory can still reach. Chains are walked from here
-    /// when a late event is folded in.
+    /// Where chains are walked from when a late event is folded in: an event at or before the oldest one a
+    /// late arrival's window or memory can reach (the sweep moves it forward), or [`NO_LINK`].
     pub anchor: Link,
     /// Per horizon: the oldest event in the window, or [`NO_LINK`] when it is empty.
     pub tails: [Link; MAX_HORIZONS],
+    /// Per horizon: a lower bound of the tail's time in whole seconds since 1970 (see [`seconds_floor`]), so
+    /// that a window with nothing to expire is seen to have none without loading its tail.
+    pub tail_bounds: [u32; MAX_HORIZONS],
     /// Per horizon: the window's counts (only the first `horizons` are used).
     pub windows: [Window; MAX_HORIZONS],
     /// The maxima the store keeps, in the order of its configuration.
-    pub maxima: Box<[MaxQueue]>,
+    pub maxima: MaxQueues,
     /// Per counterparty and side: its latest event with this entity.
     pub counterparties: Counterparties,
 }
 
 impl Entity {
-    /// A new entity, before its first event, keeping `maxima` maxima.
-    pub fn new(maxima: usize) -> Entity {
+    /// A new entity, before its first event.
+    pub fn new() -> Entity {
         Entity {
             first_seen: i64::MAX,
             head_time: i64::MIN,
@@ -54,16 +57,22 @@ impl Entity {
             head: NO_LINK,
             anchor: NO_LINK,
             tails: [NO_LINK; MAX_HORIZONS],
+            tail_bounds: [0; MAX_HORIZONS],
             windows: [Window::default(); MAX_HORIZONS],
-            maxima: vec![MaxQueue::default(); maxima].into_boxed_slice(),
+            maxima: MaxQueues::default(),
             counterparties: Counterparties::default(),
         }
     }
 
     /// Bytes of state, allocations included.
     pub fn bytes(&self) -> usize {
-        std::mem::size_of::<Entity>()
-            + self.counterparties.heap_bytes()
-            + self.maxima.iter().map(|q| std::mem::size_of::<MaxQueue>() + q.heap_bytes()).sum::<usize>()
+        std::mem::size_of::<Entity>() + self.counterparties.heap_bytes() + self.maxima.heap_bytes()
     }
+}
+
+/// A time (UTC ms) as whole seconds since 1970, rounded down and clamped to `u32`: never later than the time,
+/// so `seconds_floor(t) * 1000 > start` proves `t > start`.
+#[inline]
+pub fn seconds_floor(millis: i64) -> u32 {
+    millis.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
 }

@@ -5,9 +5,9 @@ use rustc_hash::FxHashMap;
 use tonle_core::Transaction;
 
 use super::counterparties::Key;
-use super::entity::{Entity, Window};
+use super::entity::{seconds_floor, Entity, Window};
 use super::reservoir::{link, slot_of, Link, Record, Reservoir, MAX_HELD, NO_LINK, SLOTS};
-use super::MAX_HORIZONS;
+use super::{prefetch, MAX_HORIZONS};
 
 /// What kind of thing an entity is. Keys are compared within a kind only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,6 +233,12 @@ pub struct FeatureStore {
     roles: [bool; SLOTS],
 }
 
+/// The entity numbers of an event's tracked roles, found ahead of folding it in ([`FeatureStore::prepare`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared {
+    ids: [u32; SLOTS],
+}
+
 /// One event as the store sees it: a time, an amount and the entity keys per role.
 #[derive(Debug, Clone, Copy)]
 pub struct EventKeys<'a> {
@@ -321,7 +327,7 @@ impl FeatureStore {
         }
         let id = self.entities.len() as u32;
         map.insert(CompactString::from(key), id);
-        self.entities.push(Entity::new(self.maxima.len()));
+        self.entities.push(Entity::new());
         Ok(id)
     }
 
@@ -337,7 +343,13 @@ impl FeatureStore {
 
     /// Folds an event in and writes the features of its entities (the event included) to `out`.
     pub fn observe(&mut self, event: &EventKeys, out: &mut Snapshot) -> Result<(), FeatureError> {
-        let t = event.time;
+        self.check_time(event.time)?;
+        let prepared = self.prepare(&event.keys)?;
+        self.warm(&prepared, event.time);
+        self.observe_prepared(event, &prepared, out)
+    }
+
+    fn check_time(&self, t: i64) -> Result<(), FeatureError> {
         if self.watermark != i64::MIN && t < self.watermark - self.max_lateness {
             return Err(FeatureError::TooLate {
                 time: t,
@@ -346,35 +358,87 @@ impl FeatureStore {
                 bound: self.max_lateness,
             });
         }
-        if self.reservoir.len() >= MAX_HELD {
-            return Err(FeatureError::Capacity(format!("{MAX_HELD} events within the memory")));
-        }
+        Ok(())
+    }
+
+    /// The first step of [`FeatureStore::observe`], which a caller with events queued can take a few events
+    /// ahead: finds (or creates) the entities of an event's keys and starts loading their state into the
+    /// cache. Then [`FeatureStore::warm`] (an event or so ahead) and [`FeatureStore::observe_prepared`].
+    /// Creating the entities of an event that is later refused does no harm: an entity without events is
+    /// unknown to every feature.
+    pub fn prepare(&mut self, keys: &[Option<&str>; SLOTS]) -> Result<Prepared, FeatureError> {
         let mut ids = [NO_ENTITY; SLOTS];
-        for (slot, key) in event.keys.iter().enumerate() {
+        for (slot, key) in keys.iter().enumerate() {
             if let (Some(key), true) = (key, self.roles[slot]) {
                 ids[slot] = self.intern(Role::ALL[slot].kind(), key)?;
             }
         }
-        self.watermark = self.watermark.max(t);
         for id in ids {
             if let Some(entity) = self.entities.get(id as usize) {
                 prefetch(entity);
             }
         }
-        // The records folding will read: each window's tail (expiring starts there) and the chain's head
-        // (the new event is linked after it). Loading them all at once hides most of the waiting.
-        for id in ids {
+        Ok(Prepared { ids })
+    }
+
+    /// The second step: starts loading what folding an event at `time` will read (the tail of each window
+    /// with something to expire, the chain's head, the maxima's queues and the counterparty table), once the
+    /// entities themselves are in the cache. Only a hint: state changed since is read as it is then.
+    pub fn warm(&self, prepared: &Prepared, time: i64) {
+        for id in prepared.ids {
             if let Some(entity) = self.entities.get(id as usize) {
-                for tail in &entity.tails[..self.horizons.len()] {
-                    if let Some(record) = self.reservoir.at(*tail) {
-                        prefetch(record);
+                for (h, horizon) in self.horizons.iter().enumerate() {
+                    if (entity.tail_bounds[h] as i64) * 1000 <= time - horizon {
+                        if let Some(record) = self.reservoir.at(entity.tails[h]) {
+                            prefetch(record);
+                        }
                     }
                 }
                 if let Some(record) = self.reservoir.at(entity.head) {
                     prefetch(record);
                 }
+                entity.maxima.prefetch();
+                entity.counterparties.prefetch();
             }
         }
+    }
+
+    /// An optional step between [`FeatureStore::warm`] and [`FeatureStore::observe_prepared`], once the
+    /// tails are in the cache: starts loading the event after each tail that will expire (expiring walks the
+    /// chain one event after another).
+    pub fn warm_chains(&self, prepared: &Prepared, time: i64) {
+        for id in prepared.ids {
+            if let Some(entity) = self.entities.get(id as usize) {
+                for (h, horizon) in self.horizons.iter().enumerate() {
+                    let start = time - horizon;
+                    if (entity.tail_bounds[h] as i64) * 1000 <= start {
+                        let tail = entity.tails[h];
+                        if let Some(record) = self.reservoir.at(tail).filter(|r| r.time <= start) {
+                            if let Some(next) = self.reservoir.at(record.next[slot_of(tail)]) {
+                                prefetch(next);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The last step: folds an event in and writes the features of its entities to `out`; `prepared` must
+    /// come from [`FeatureStore::prepare`] with this event's keys.
+    pub fn observe_prepared(
+        &mut self,
+        event: &EventKeys,
+        prepared: &Prepared,
+        out: &mut Snapshot,
+    ) -> Result<(), FeatureError> {
+        let t = event.time;
+        self.check_time(t)?;
+        if self.reservoir.len() >= MAX_HELD {
+            return Err(FeatureError::Capacity(format!("{MAX_HELD} events within the memory")));
+        }
+        self.watermark = self.watermark.max(t);
+        let ids = prepared.ids;
         // Per slot: time since the entity's latest earlier event, taken before any slot is folded.
         let mut since_last = [None; SLOTS];
         let mut late = [false; SLOTS];
@@ -452,7 +516,6 @@ impl FeatureStore {
     /// Folds an event at or after the entity's latest: links it at the head, expires each window's tail and
     /// adds it. Returns whether its counterparty is new to the entity on its side.
     fn fold_in_order(&mut self, id: u32, new: Link, t: i64, amount: i64, counterparty: u32) -> bool {
-        let anchor_limit = t - self.memory - self.max_lateness;
         let side = side_of(slot_of(new));
         let key = counterparty_key(counterparty, side);
         let reservoir = &mut self.reservoir;
@@ -473,9 +536,10 @@ impl FeatureStore {
         }
         let horizons = &self.horizons;
         for (h, horizon) in horizons.iter().enumerate() {
-            expire(&mut entity.tails[h], &mut entity.windows[h], reservoir, t - horizon);
+            expire(&mut entity.tails[h], &mut entity.tail_bounds[h], &mut entity.windows[h], reservoir, t - horizon);
             if entity.tails[h] == NO_LINK {
                 entity.tails[h] = new;
+                entity.tail_bounds[h] = seconds_floor(t);
             }
         }
         let previous = previous_link.and_then(|l| reservoir.time(l));
@@ -484,10 +548,10 @@ impl FeatureStore {
             let joins = previous.is_none_or(|p| p <= t - horizon);
             add(&mut entity.windows[h], side, amount, is_new, joins);
         }
-        for (queue, (h, queue_side)) in entity.maxima.iter_mut().zip(&self.maxima) {
-            queue.expire(t - horizons[*h]);
+        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
+            entity.maxima.expire(queue, t - horizons[*h]);
             if *queue_side == side {
-                queue.push(t, amount);
+                entity.maxima.push(queue, t, amount);
             }
         }
         // Expiring an older event with this counterparty no longer removes it from a window.
@@ -495,15 +559,6 @@ impl FeatureStore {
             reservoir.set_latest(previous, false);
         }
         reservoir.set_latest(new, true);
-        while entity.anchor != new {
-            match reservoir.at(entity.anchor) {
-                Some(record) if record.time <= anchor_limit => {
-                    entity.before_anchor = entity.before_anchor.max(record.time);
-                    entity.anchor = record.next[slot_of(entity.anchor)];
-                }
-                _ => break,
-            }
-        }
         is_new
     }
 
@@ -554,11 +609,12 @@ impl FeatureStore {
             let tail = &mut entity.tails[h];
             if reservoir.time(*tail).is_none_or(|tail_time| t < tail_time) {
                 *tail = new;
+                entity.tail_bounds[h] = seconds_floor(t);
             }
         }
-        for (queue, (h, queue_side)) in entity.maxima.iter_mut().zip(&self.maxima) {
+        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
             if *queue_side == side && t > entity.head_time - self.horizons[*h] {
-                queue.insert(t, amount);
+                entity.maxima.insert(queue, t, amount);
             }
         }
         if latest_time.is_none_or(|p| p <= t) {
@@ -592,8 +648,8 @@ impl FeatureStore {
                 };
             }
         }
-        for (queue, (h, side)) in entity.maxima.iter().zip(&self.maxima) {
-            features.windows[*h][*side].max = queue.max();
+        for (queue, (h, side)) in self.maxima.iter().enumerate() {
+            features.windows[*h][*side].max = entity.maxima.max(queue);
         }
         features
     }
@@ -658,10 +714,11 @@ impl FeatureStore {
             for h in 0..self.horizons.len() {
                 // Events before `before` are outside every admissible window; `before` - 1 as the window
                 // start expires exactly those.
-                expire(&mut entity.tails[h], &mut entity.windows[h], &self.reservoir, before - 1);
+                let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
+                expire(tail, bound, &mut entity.windows[h], &self.reservoir, before - 1);
             }
-            for queue in entity.maxima.iter_mut() {
-                queue.expire(before - 1);
+            for queue in 0..self.maxima.len() {
+                entity.maxima.expire(queue, before - 1);
             }
             while let Some(record) = self.reservoir.at(entity.anchor).filter(|r| r.time < before) {
                 entity.before_anchor = entity.before_anchor.max(record.time);
@@ -712,26 +769,6 @@ fn counterparty_key(counterparty: u32, side: usize) -> Key {
     (counterparty << 1) | side as u32
 }
 
-/// Asks the CPU to start loading a value's cache lines: the entities of an event are scattered over memory
-/// and each spans several lines, so loading them all at once instead of one after another saves most of the
-/// waiting.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let start = value as *const T as *const i8;
-        let mut offset = 0;
-        while offset < std::mem::size_of::<T>() {
-            // SAFETY: a prefetch is a hint: it reads nothing the program sees and cannot fault; the addresses
-            // lie within `value`.
-            unsafe { std::arch::x86_64::_mm_prefetch(start.wrapping_add(offset), std::arch::x86_64::_MM_HINT_T0) };
-            offset += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
-
 /// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
 fn record_counterparty(record: &Record, slot: usize) -> u32 {
     if side_of(slot) == 0 {
@@ -742,8 +779,13 @@ fn record_counterparty(record: &Record, slot: usize) -> u32 {
 }
 
 /// Walks a window's tail forward over events at or before `start` (the window is `(start, ...]`),
-/// subtracting them.
-fn expire(tail: &mut Link, window: &mut Window, reservoir: &Reservoir, start: i64) {
+/// subtracting them, and keeps `bound` (whole seconds, at most the tail's time) up to date.
+#[inline]
+fn expire(tail: &mut Link, bound: &mut u32, window: &mut Window, reservoir: &Reservoir, start: i64) {
+    if *tail != NO_LINK && (*bound as i64) * 1000 > start {
+        // The tail is after the start: nothing to expire, and no need to load it to know.
+        return;
+    }
     while *tail != NO_LINK {
         let Some(record) = reservoir.at(*tail) else {
             // Dropped: the sweep empties windows before it drops their events, so this is a window left
@@ -753,6 +795,7 @@ fn expire(tail: &mut Link, window: &mut Window, reservoir: &Reservoir, start: i6
             return;
         };
         if record.time > start {
+            *bound = seconds_floor(record.time);
             return;
         }
         let slot = slot_of(*tail);

@@ -25,6 +25,8 @@ pub struct Outcome {
     pub score: f64,
     /// Every rule that fired.
     pub reasons: Vec<Reason>,
+    /// The version of the rule set that took it.
+    pub ruleset_version: std::sync::Arc<str>,
 }
 
 impl RuleSet {
@@ -64,7 +66,7 @@ impl RuleSet {
                 shadow,
             });
         }
-        Outcome { decision, score: 1.0 - clean, reasons }
+        Outcome { decision, score: 1.0 - clean, reasons, ruleset_version: std::sync::Arc::clone(&self.version) }
     }
 }
 

@@ -66,7 +66,7 @@ pub struct RuleSet {
     /// Its name, from the file.
     pub name: String,
     /// A fingerprint of the file's bytes: `<name>@<16 hex digits>`.
-    pub version: String,
+    pub version: std::sync::Arc<str>,
     /// Its rules, in file order.
     pub rules: Vec<Rule>,
 }
@@ -188,7 +188,8 @@ impl RuleSet {
                 expr,
             });
         }
-        Ok(RuleSet { version: format!("{}@{:016x}", file.name, fingerprint(text.as_bytes())), name: file.name, rules })
+        let version = format!("{}@{:016x}", file.name, fingerprint(text.as_bytes())).into();
+        Ok(RuleSet { version, name: file.name, rules })
     }
 
     /// The indices of the rules whose condition holds for these slots, in file order, appended to `fired`.
