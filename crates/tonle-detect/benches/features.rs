@@ -72,10 +72,31 @@ fn features(c: &mut Criterion) {
 
 /// State per active account with 30-day windows at ten transactions per account per day (the memory
 /// figure): 10,000 accounts, each paying ten times a day for 31 days, mostly to its own 15 regular payees
-/// (shops, family, bills) and sometimes to anyone. Only accounts are keyed (no party, device or phone).
+/// (shops, family, bills) and sometimes to anyone. Only accounts are keyed (no party, device or phone). Two
+/// configurations: what the default rule set needs (five horizons, four maxima), and every maximum kept.
 fn memory_at_ten_a_day(_: &mut Criterion) {
+    let mut default_rules = [[false; 2]; 5];
+    default_rules[2][1] = true; // creditor.in.max_24h
+    default_rules[3][1] = true; // creditor.in.max_7d
+    default_rules[4] = [true, true]; // debtor.in.max_30d, debtor.out.max_30d
+    for (name, maxima) in [("the default rule set's maxima", default_rules), ("every maximum", [[true; 2]; 5])] {
+        let config = WindowConfig { maxima, ..WindowConfig::default() };
+        let memory = ten_a_day(config);
+        eprintln!(
+            "ten a day for 31 days, {name}: {} accounts, {:.0} bytes of state per account on average (largest {}), {:.1} counterparties remembered per account; reservoir {} events, {:.0} bytes per event",
+            memory.entities,
+            memory.entity_bytes as f64 / memory.entities as f64,
+            memory.entity_bytes_max,
+            memory.counterparties as f64 / memory.entities as f64,
+            memory.events,
+            memory.reservoir_bytes as f64 / memory.events.max(1) as f64
+        );
+    }
+}
+
+fn ten_a_day(config: WindowConfig) -> tonle_detect::features::MemoryReport {
     const ACCOUNTS: u64 = 10_000;
-    let mut store = FeatureStore::new(WindowConfig::default()).expect("default config");
+    let mut store = FeatureStore::new(config).expect("valid config");
     let mut snapshot = Snapshot::default();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
@@ -104,16 +125,7 @@ fn memory_at_ten_a_day(_: &mut Criterion) {
             store.observe(&keys, &mut snapshot).expect("in order");
         }
     }
-    let memory = store.memory();
-    eprintln!(
-        "ten a day for 31 days: {} accounts, {:.0} bytes of state per account on average (largest {}), {:.1} counterparties remembered per account; reservoir {} events, {:.0} bytes per event",
-        memory.entities,
-        memory.entity_bytes as f64 / memory.entities as f64,
-        memory.entity_bytes_max,
-        memory.counterparties as f64 / memory.entities as f64,
-        memory.events,
-        memory.reservoir_bytes as f64 / memory.events.max(1) as f64
-    );
+    store.memory()
 }
 
 criterion_group!(benches, features, memory_at_ten_a_day);

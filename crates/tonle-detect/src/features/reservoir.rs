@@ -23,7 +23,7 @@ pub const SEQ_BITS: u32 = 29;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 
 /// The most events held at once: a quarter of the link range, so that links to events dropped since the
-/// last sweep cannot be mistaken for held ones. (268 million events; at 80 bytes each, 21 GB.)
+/// last sweep cannot be mistaken for held ones. (268 million events; at 64 bytes each, 17 GB.)
 pub const MAX_HELD: usize = 1 << (SEQ_BITS - 2);
 
 /// The link to `slot` of the event numbered `seq`.
@@ -38,15 +38,17 @@ pub fn slot_of(link: Link) -> usize {
     (link & 7) as usize
 }
 
-/// One stored event (80 bytes).
+/// One stored event: 64 bytes, aligned to a cache line, so that reading one costs one line.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 pub struct Record {
     /// Event time, UTC ms.
     pub time: i64,
     /// Amount, in the caller's base currency's minor units.
     pub amount: i64,
-    /// The entity in each slot (`u32::MAX`: none).
-    pub entity: [u32; SLOTS],
+    /// The debtor's and the creditor's account entities (`u32::MAX`: untracked): every slot's counterparty
+    /// is one of them.
+    pub accounts: [u32; 2],
     /// The next event of the same entity, per slot.
     pub next: [Link; SLOTS],
     /// Per slot: whether the counterparty was new when the event arrived.
@@ -165,7 +167,7 @@ mod tests {
     use super::*;
 
     fn record(time: i64) -> Record {
-        Record { time, amount: 1, entity: [0; SLOTS], next: [NO_LINK; SLOTS], new_counterparty: 0, latest: 0 }
+        Record { time, amount: 1, accounts: [0; 2], next: [NO_LINK; SLOTS], new_counterparty: 0, latest: 0 }
     }
 
     #[test]
@@ -183,6 +185,6 @@ mod tests {
         assert!(reservoir.holds(link(seqs[2], 0)) && reservoir.holds(link(seqs[5], 6)));
         assert_eq!(reservoir.time(link(seqs[5] + 1, 0)), None, "not yet pushed");
         assert_eq!(reservoir.at(NO_LINK).map(|r| r.time), None);
-        assert!(std::mem::size_of::<Record>() <= 80);
+        assert_eq!(std::mem::size_of::<Record>(), 64);
     }
 }

@@ -458,7 +458,7 @@ impl FeatureStore {
         let seq = self.reservoir.push(Record {
             time: t,
             amount: event.amount,
-            entity: ids,
+            accounts: [ids[Role::DebtorAccount as usize], ids[Role::CreditorAccount as usize]],
             next: [NO_LINK; SLOTS],
             new_counterparty: 0,
             latest: 0,
@@ -772,9 +772,9 @@ fn counterparty_key(counterparty: u32, side: usize) -> Key {
 /// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
 fn record_counterparty(record: &Record, slot: usize) -> u32 {
     if side_of(slot) == 0 {
-        record.entity[Role::CreditorAccount as usize]
+        record.accounts[1]
     } else {
-        record.entity[Role::DebtorAccount as usize]
+        record.accounts[0]
     }
 }
 
