@@ -82,12 +82,16 @@ fn memory_at_ten_a_day(_: &mut Criterion) {
     for (name, maxima) in [("the default rule set's maxima", default_rules), ("every maximum", [[true; 2]; 5])] {
         let config = WindowConfig { maxima, ..WindowConfig::default() };
         let memory = ten_a_day(config);
+        let per = |bytes: usize| bytes as f64 / memory.entities as f64;
         eprintln!(
-            "ten a day for 31 days, {name}: {} accounts, {:.0} bytes of state per account on average (largest {}), {:.1} counterparties remembered per account; reservoir {} events, {:.0} bytes per event",
+            "ten a day for 31 days, {name}: {} accounts, {:.0} bytes of state per account on average (largest {}): {:.0} counterparty table ({:.1} counterparties), {:.0} maxima, {:.0} key index, the rest fixed; reservoir {} events, {:.0} bytes per event",
             memory.entities,
-            memory.entity_bytes as f64 / memory.entities as f64,
+            per(memory.entity_bytes),
             memory.entity_bytes_max,
+            per(memory.counterparty_bytes),
             memory.counterparties as f64 / memory.entities as f64,
+            per(memory.maxima_bytes),
+            per(memory.index_bytes),
             memory.events,
             memory.reservoir_bytes as f64 / memory.events.max(1) as f64
         );

@@ -48,8 +48,8 @@ impl Counterparties {
                         *self = Counterparties::Large(map);
                     } else {
                         if entries.len() == entries.capacity() {
-                            // Grow by half, not double: this table is most of an entity's memory.
-                            entries.reserve_exact((entries.len() / 2).max(4));
+                            // Grow by a quarter, not double: this table is most of an entity's memory.
+                            entries.reserve_exact((entries.len() / 4).max(4));
                         }
                         entries.insert(i, (key, link));
                     }

@@ -71,12 +71,23 @@ impl MaxQueues {
     /// Replaces `outweighed` (within queue `queue`'s `range`) by one candidate.
     fn replace(&mut self, queue: usize, range: Range<usize>, outweighed: Range<usize>, candidate: (i64, i64)) {
         let len = range.len() - outweighed.len() + 1;
+        if outweighed.is_empty() && self.candidates.len() == self.candidates.capacity() {
+            // Grow by a quarter, not double: candidates are a good part of an entity's memory.
+            self.candidates.reserve_exact(self.candidates.len() / 4 + 2);
+        }
         if outweighed.len() == 1 {
             self.candidates[outweighed.start] = candidate;
         } else {
             self.candidates.splice(outweighed, std::iter::once(candidate));
         }
         self.lens[queue] = len as u32;
+    }
+
+    /// Gives back spare room (the store's sweep calls this).
+    pub fn shrink(&mut self) {
+        if self.candidates.capacity() > self.candidates.len() + self.candidates.len() / 4 + 2 {
+            self.candidates.shrink_to(self.candidates.len() + self.candidates.len() / 8 + 1);
+        }
     }
 
     /// Queue `queue`'s largest amount (0 when its window is empty).

@@ -204,8 +204,14 @@ pub struct MemoryReport {
     pub entity_bytes: usize,
     /// Bytes of the largest entity's state.
     pub entity_bytes_max: usize,
-    /// Counterparties remembered, over all entities (the bulk of entity state).
+    /// Counterparties remembered, over all entities.
     pub counterparties: usize,
+    /// Bytes of the counterparty tables' allocations (included in `entity_bytes`).
+    pub counterparty_bytes: usize,
+    /// Bytes of the maxima's candidates (included in `entity_bytes`).
+    pub maxima_bytes: usize,
+    /// Bytes of the index from keys to entities (included in `entity_bytes`).
+    pub index_bytes: usize,
     /// Events held in the reservoir.
     pub events: usize,
     /// Bytes of the reservoir.
@@ -720,6 +726,7 @@ impl FeatureStore {
             for queue in 0..self.maxima.len() {
                 entity.maxima.expire(queue, before - 1);
             }
+            entity.maxima.shrink();
             while let Some(record) = self.reservoir.at(entity.anchor).filter(|r| r.time < before) {
                 entity.before_anchor = entity.before_anchor.max(record.time);
                 entity.anchor = record.next[slot_of(entity.anchor)];
@@ -742,12 +749,14 @@ impl FeatureStore {
     pub fn memory(&self) -> MemoryReport {
         let mut total = 0;
         let mut max = 0;
-        let mut counterparties = 0;
+        let (mut counterparties, mut counterparty_bytes, mut maxima_bytes) = (0, 0, 0);
         for entity in &self.entities {
             let bytes = entity.bytes();
             total += bytes;
             max = max.max(bytes);
             counterparties += entity.counterparties.len();
+            counterparty_bytes += entity.counterparties.heap_bytes();
+            maxima_bytes += entity.maxima.heap_bytes();
         }
         let index: usize =
             self.ids.iter().map(|m| m.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1)).sum();
@@ -756,6 +765,9 @@ impl FeatureStore {
             entity_bytes: total + index,
             entity_bytes_max: max,
             counterparties,
+            counterparty_bytes,
+            maxima_bytes,
+            index_bytes: index,
             events: self.reservoir.len(),
             reservoir_bytes: self.reservoir.bytes(),
         }
