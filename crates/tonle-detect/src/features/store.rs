@@ -96,8 +96,10 @@ pub struct WindowConfig {
     /// How far (ms) an event may lag the latest event time seen and still be folded in exactly; must be
     /// shorter than the longest horizon.
     pub max_lateness: i64,
-    /// Housekeeping: events between checks for stored events no window can reach any more (which are then
-    /// dropped, and counterparties not seen within the memory forgotten). 1 to 2^20.
+    /// Housekeeping: events between checks for stored events no window or memory can reach any more; such a
+    /// check starts a pass that visits every entity over about as many events, after which those events are
+    /// dropped (and counterparties not seen within the memory forgotten at the next pass). Larger values do
+    /// less work per event but hold up to about twice as many more events. 1 to 2^20.
     pub sweep_every: u64,
     /// The roles whose entities are tracked (slot order of [`Role::ALL`]); an untracked role's key is ignored
     /// and its features are `None`, and entities count only the events of tracked roles (an account's `in`
@@ -120,7 +122,7 @@ impl Default for WindowConfig {
             horizons: vec![10 * MINUTE, 60 * MINUTE, DAY, 7 * DAY, 30 * DAY],
             memory: 30 * DAY,
             max_lateness: 5 * MINUTE,
-            sweep_every: 1 << 16,
+            sweep_every: 1 << 18,
             roles: [true; SLOTS],
             maxima: [[true; 2]; MAX_HORIZONS],
         }
@@ -236,6 +238,10 @@ pub struct FeatureStore {
     watermark: i64,
     observed: u64,
     sweep_every: u64,
+    /// The pass under way, if any: events before this time are being removed from every entity.
+    pass_before: Option<i64>,
+    /// The next entity the pass visits.
+    cursor: usize,
     roles: [bool; SLOTS],
 }
 
@@ -314,6 +320,8 @@ impl FeatureStore {
             watermark: i64::MIN,
             observed: 0,
             sweep_every: config.sweep_every,
+            pass_before: None,
+            cursor: 0,
             roles: config.roles,
         })
     }
@@ -499,9 +507,7 @@ impl FeatureStore {
             };
         }
         self.observed += 1;
-        if self.observed.is_multiple_of(self.sweep_every) {
-            self.sweep();
-        }
+        self.housekeep();
         Ok(())
     }
 
@@ -709,39 +715,64 @@ impl FeatureStore {
         features
     }
 
-    /// Removes from every window the events no future window can reach, drops those events from the
-    /// reservoir, and forgets every link to them (counterparties not seen within the memory among them).
-    fn sweep(&mut self) {
-        let before = self.watermark - 2 * self.max_lateness - self.memory;
-        if self.reservoir.front_time().is_none_or(|time| time >= before) {
-            return;
+    /// Housekeeping after each event, spread so that no event pays for all of it: every `sweep_every` events
+    /// a pass starts if some stored events are beyond every window and the memory (older than the latest
+    /// time minus twice the lateness bound minus the memory); a pass visits a few entities per event
+    /// ([`FeatureStore::visit`]) and, once it has visited every entity, drops those events from the
+    /// reservoir. Links to them are forgotten at each entity's visit in the next pass, long before the
+    /// 29-bit event numbers could wrap.
+    fn housekeep(&mut self) {
+        match self.pass_before {
+            None => {
+                if self.observed.is_multiple_of(self.sweep_every) {
+                    let before = self.watermark - 2 * self.max_lateness - self.memory;
+                    if self.reservoir.front_time().is_some_and(|time| time < before) {
+                        self.pass_before = Some(before);
+                        self.cursor = 0;
+                    }
+                }
+            }
+            Some(before) => {
+                // Enough entities per event to finish within `sweep_every` events.
+                let per_event = self.entities.len() / self.sweep_every as usize + 1;
+                let end = (self.cursor + per_event).min(self.entities.len());
+                for id in self.cursor..end {
+                    self.visit(id, before);
+                }
+                self.cursor = end;
+                if self.cursor == self.entities.len() {
+                    self.reservoir.drop_older(before);
+                    self.pass_before = None;
+                }
+            }
         }
-        for entity in &mut self.entities {
-            for h in 0..self.horizons.len() {
-                // Events before `before` are outside every admissible window; `before` - 1 as the window
-                // start expires exactly those.
-                let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
-                expire(tail, bound, &mut entity.windows[h], &self.reservoir, before - 1);
-            }
-            for queue in 0..self.maxima.len() {
-                entity.maxima.expire(queue, before - 1);
-            }
-            entity.maxima.shrink();
-            while let Some(record) = self.reservoir.at(entity.anchor).filter(|r| r.time < before) {
-                entity.before_anchor = entity.before_anchor.max(record.time);
-                entity.anchor = record.next[slot_of(entity.anchor)];
-            }
-        }
-        self.reservoir.drop_older(before);
+    }
+
+    /// One entity's part of a pass: removes from its windows, maxima and chain anchor the events before
+    /// `before` (which the pass will drop), and forgets its links to events dropped by earlier passes.
+    fn visit(&mut self, id: usize, before: i64) {
         let reservoir = &self.reservoir;
-        for entity in &mut self.entities {
-            entity.counterparties.retain(|l| reservoir.holds(l));
-            if !reservoir.holds(entity.head) {
-                entity.head = NO_LINK;
-            }
-            if !reservoir.holds(entity.anchor) {
-                entity.anchor = NO_LINK;
-            }
+        let entity = &mut self.entities[id];
+        for h in 0..self.horizons.len() {
+            // Events before `before` are outside every admissible window; `before` - 1 as the window start
+            // expires exactly those.
+            let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
+            expire(tail, bound, &mut entity.windows[h], reservoir, before - 1);
+        }
+        for queue in 0..self.maxima.len() {
+            entity.maxima.expire(queue, before - 1);
+        }
+        entity.maxima.shrink();
+        while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
+            entity.before_anchor = entity.before_anchor.max(record.time);
+            entity.anchor = record.next[slot_of(entity.anchor)];
+        }
+        entity.counterparties.retain(|l| reservoir.holds(l));
+        if !reservoir.holds(entity.head) {
+            entity.head = NO_LINK;
+        }
+        if !reservoir.holds(entity.anchor) {
+            entity.anchor = NO_LINK;
         }
     }
 
