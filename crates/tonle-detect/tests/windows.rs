@@ -214,6 +214,16 @@ fn events_beyond_the_lateness_bound_are_refused() {
     assert!(
         FeatureStore::new(WindowConfig { horizons: vec![10], max_lateness: 10, ..WindowConfig::default() }).is_err()
     );
+    let refused = |config: WindowConfig| match FeatureStore::new(config) {
+        Err(error) => error.to_string(),
+        Ok(_) => panic!("accepted"),
+    };
+    let short_memory = WindowConfig { memory: 29 * 24 * 3_600_000, ..WindowConfig::default() };
+    assert!(refused(short_memory).contains("memory must be at least the longest horizon"));
+    for sweep_every in [0, (1 << 20) + 1] {
+        let config = WindowConfig { sweep_every, ..WindowConfig::default() };
+        assert!(refused(config).contains("sweep_every must be 1 to 2^20"), "{sweep_every}");
+    }
 }
 
 #[test]
