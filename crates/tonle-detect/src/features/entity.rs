@@ -32,7 +32,7 @@ pub struct Entity {
     /// Its latest event (in chain order), or [`NO_LINK`] (also once that event is dropped).
     pub head: Link,
     /// Where chains are walked from when a late event is folded in: an event at or before the oldest one a
-    /// late arrival's window or memory can reach (the sweep moves it forward), or [`NO_LINK`].
+    /// late arrival's window or memory can reach (housekeeping moves it forward), or [`NO_LINK`].
     pub anchor: Link,
     /// Per horizon: the oldest event in the window, or [`NO_LINK`] when it is empty.
     pub tails: [Link; MAX_HORIZONS],

@@ -83,7 +83,7 @@ impl MaxQueues {
         self.lens[queue] = len as u32;
     }
 
-    /// Gives back spare room (the store's sweep calls this).
+    /// Gives back spare room (the store's housekeeping calls this at each visit).
     pub fn shrink(&mut self) {
         if self.candidates.capacity() > self.candidates.len() + self.candidates.len() / 4 + 2 {
             self.candidates.shrink_to(self.candidates.len() + self.candidates.len() / 8 + 1);

@@ -16,7 +16,8 @@
 //! - per side (`out`: the entity pays or initiates; `in`: it is paid): count, sum (of the amount the caller
 //!   gives, in one base currency's minor units), max, distinct counterparties (the other side's account) and
 //!   the number of events whose counterparty was *new* when it arrived: not seen with this entity and side in
-//!   the `memory` before it (the longest horizon);
+//!   the [`WindowConfig::memory`] before it (by default 30 days, at least the longest horizon); max only for
+//!   the horizons and sides in [`WindowConfig::maxima`] (else 0);
 //! - per entity: first seen, time since its previous event (dormancy).
 
 mod counterparties;

@@ -2,7 +2,7 @@
 //! entity's events in event-time order.
 //!
 //! Links are 32 bits: the low 29 bits of the event's number and the slot. The reservoir never holds more
-//! than [`MAX_HELD`] events, and the store's sweep forgets every link to a dropped event long before the
+//! than [`MAX_HELD`] events, and the store's housekeeping forgets every link to a dropped event long before the
 //! numbers wrap, so a link names one held event or none.
 
 use std::collections::VecDeque;
@@ -23,7 +23,7 @@ pub const SEQ_BITS: u32 = 29;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 
 /// The most events held at once: a quarter of the link range, so that links to events dropped since the
-/// last sweep cannot be mistaken for held ones. (268 million events; at 64 bytes each, 17 GB.)
+/// last housekeeping pass cannot be mistaken for held ones. (268 million events; at 64 bytes each, 17 GB.)
 pub const MAX_HELD: usize = 1 << (SEQ_BITS - 2);
 
 /// The link to `slot` of the event numbered `seq`.

@@ -831,7 +831,7 @@ fn expire(tail: &mut Link, bound: &mut u32, window: &mut Window, reservoir: &Res
     }
     while *tail != NO_LINK {
         let Some(record) = reservoir.at(*tail) else {
-            // Dropped: the sweep empties windows before it drops their events, so this is a window left
+            // Dropped: housekeeping empties windows before it drops their events, so this is a window left
             // empty-tailed; start afresh.
             *tail = NO_LINK;
             *window = Window::default();
