@@ -5,6 +5,7 @@
 //! - [`rules`]: rule files ([`rules::ruleset`]) and the rule-expression language ([`rules::expr`]): typed bool
 //!   expressions over fields and features, compiled to closures over a slot array.
 //! - [`variables`]: the names rules use for a transaction's fields and features, and filling their slots.
+//! - [`graph`]: the money-flow graph: motifs on each new edge, graph features, tracing.
 //! - [`engine`]: one transaction in, a decision with its reasons out.
 //! - [`reload`]: replacing a running engine's rule set from another thread without dropping a transaction.
 //!
@@ -12,6 +13,7 @@
 
 pub mod engine;
 pub mod features;
+pub mod graph;
 pub mod reload;
 pub mod rules;
 pub mod variables;
