@@ -1,2 +1,18 @@
 //! The money-flow graph: a temporal directed multigraph of accounts, updated per transaction, with laundering
 //! motifs detected on each new edge, graph features for rules and models, and follow-the-money tracing.
+//!
+//! - [`temporal`]: the multigraph: each node's edges in event-time order, a bounded horizon, measured memory.
+//! - [`motifs`]: the detectors run on each new edge (fan-in and fan-out, gather-scatter, scatter-gather,
+//!   temporal cycles, mule chains, rings of shared identifiers, bipartite and stacked layers), each giving a
+//!   count for rules and the transaction ids of what it found.
+//! - [`rings`]: accounts sharing a device, IP address or phone number.
+//! - [`config`]: the parameters, a rule file's `[graph]` table.
+
+pub mod config;
+pub mod motifs;
+pub mod rings;
+pub mod temporal;
+
+pub use config::GraphConfig;
+pub use motifs::{GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+pub use temporal::{GraphMemory, TemporalGraph};

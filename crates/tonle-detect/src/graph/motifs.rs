@@ -1,0 +1,728 @@
+//! Laundering motifs, looked for around each new edge as it arrives. Each detector gives a count (0 when it
+//! finds nothing) and its evidence: the sequence numbers of the edges of the subgraph it found.
+//!
+//! For a new edge `u -> v` at time `t`, every window is `(t - window, t]` (edges after `t`, which a late edge
+//! can have, are not looked at):
+//! - **fan-in**: distinct accounts that paid `v`; **fan-out**: distinct accounts `u` paid (fan window).
+//! - **gather-scatter**: `u` as a hub: the smaller of the distinct accounts that paid `u` and the distinct
+//!   accounts `u` paid (fan window); 0 unless both are at least 2 and neither exceeds the hub degree.
+//! - **scatter-gather**: `v` as the sink of money one source scattered: the most intermediaries `m` such that
+//!   one source `s` paid `m` and `m` then paid `v` (times rising), `u` being one of them (scatter-gather
+//!   window). Hubs are not searched through.
+//! - **cycle**: the fewest edges of a cycle the new edge closes: a path `v -> ... -> u` whose times rise and
+//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length.
+//! - **chain** (a mule chain): how many hops the money of this edge has already made, each a payment passed on
+//!   within the hop time and of at least the share (at most the tolerance) of what came in: 0 when `u`
+//!   received nothing it could be passing on; 1 when it passes on a payment that came straight from its
+//!   source; 2 when that payment was itself passed on; and so on.
+//! - **ring**: the most accounts seen with one of this transaction's device, IP address or phone numbers
+//!   within the ring window, the account itself included (1 when nothing is shared).
+//! - **bipartite**: the payments between the accounts that paid `v` and the accounts `u` paid (layer window),
+//!   when at least two of each take part; 0 otherwise. Hubs are left out.
+//! - **stack**: the accounts on the paying side of that bipartite layer that were themselves paid within the
+//!   window before they paid on (a layer above), when at least two were; 0 otherwise.
+//!
+//! Every search reads at most `search_budget` adjacency entries, so a hub cannot make one transaction slow; a
+//! search that runs out reports what it found so far (counts are then lower bounds).
+
+use super::config::GraphConfig;
+use super::rings::Rings;
+use super::temporal::{Adj, TemporalGraph};
+
+/// The detectors, in the order of [`GraphFacts::values`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Motif {
+    /// Distinct payers of the creditor.
+    FanIn,
+    /// Distinct payees of the debtor.
+    FanOut,
+    /// The debtor as a gather-scatter hub.
+    GatherScatter,
+    /// The creditor as a scatter-gather sink.
+    ScatterGather,
+    /// A temporal cycle closed by this edge.
+    Cycle,
+    /// Hops of a mule chain this edge continues.
+    Chain,
+    /// Accounts sharing an identifier with this transaction.
+    Ring,
+    /// A bipartite layer around this edge.
+    Bipartite,
+    /// Stacked layers around this edge.
+    Stack,
+}
+
+/// Number of detectors.
+pub const MOTIFS: usize = 9;
+
+impl Motif {
+    /// Every detector, in slot order.
+    pub const ALL: [Motif; MOTIFS] = [
+        Motif::FanIn,
+        Motif::FanOut,
+        Motif::GatherScatter,
+        Motif::ScatterGather,
+        Motif::Cycle,
+        Motif::Chain,
+        Motif::Ring,
+        Motif::Bipartite,
+        Motif::Stack,
+    ];
+
+    /// Its name as rules read it (`graph.<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Motif::FanIn => "fan_in",
+            Motif::FanOut => "fan_out",
+            Motif::GatherScatter => "gather_scatter",
+            Motif::ScatterGather => "scatter_gather",
+            Motif::Cycle => "cycle",
+            Motif::Chain => "chain",
+            Motif::Ring => "ring",
+            Motif::Bipartite => "bipartite",
+            Motif::Stack => "stack",
+        }
+    }
+}
+
+/// What the detectors found around one edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GraphFacts {
+    /// Per detector (order of [`Motif::ALL`]): its count, 0 when it found nothing or did not run.
+    pub values: [u32; MOTIFS],
+    /// Per detector: the sequence numbers of the edges it found (see [`TemporalGraph::id_of`]), at most the
+    /// evidence limit, the new edge included when it is part of the subgraph.
+    pub evidence: [Vec<u32>; MOTIFS],
+}
+
+impl GraphFacts {
+    /// One detector's count.
+    pub fn value(&self, motif: Motif) -> u32 {
+        self.values[motif as usize]
+    }
+
+    /// One detector's evidence.
+    pub fn evidence(&self, motif: Motif) -> &[u32] {
+        &self.evidence[motif as usize]
+    }
+
+    fn clear(&mut self) {
+        self.values = [0; MOTIFS];
+        for e in &mut self.evidence {
+            e.clear();
+        }
+    }
+}
+
+/// A new edge as the detectors see it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEdge<'a> {
+    /// The transaction's id.
+    pub id: &'a str,
+    /// The debtor's account.
+    pub debtor: &'a str,
+    /// The creditor's account.
+    pub creditor: &'a str,
+    /// Event time, UTC ms.
+    pub time: i64,
+    /// Amount in the base currency's minor units.
+    pub amount: i64,
+    /// The device, the IP address and the debtor's phone number (the debtor's identifiers), then the
+    /// creditor's phone number.
+    pub identifiers: [Option<&'a str>; 4],
+}
+
+/// Per-node marks that can be cleared in constant time (a generation stamp per node).
+#[derive(Debug, Default)]
+struct Marks {
+    stamp: Vec<u32>,
+    value: Vec<i64>,
+    now: u32,
+}
+
+impl Marks {
+    fn begin(&mut self, nodes: usize) {
+        if self.stamp.len() < nodes {
+            self.stamp.resize(nodes, 0);
+            self.value.resize(nodes, 0);
+        }
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.now = 1;
+        }
+    }
+
+    /// Marks `node` with `value`; false if it was marked already (its value is kept).
+    #[inline]
+    fn insert(&mut self, node: u32, value: i64) -> bool {
+        let at = node as usize;
+        if self.stamp[at] == self.now {
+            return false;
+        }
+        self.stamp[at] = self.now;
+        self.value[at] = value;
+        true
+    }
+
+    #[inline]
+    fn get(&self, node: u32) -> Option<i64> {
+        let at = node as usize;
+        (self.stamp.get(at) == Some(&self.now)).then(|| self.value[at])
+    }
+
+    #[inline]
+    fn set(&mut self, node: u32, value: i64) {
+        self.stamp[node as usize] = self.now;
+        self.value[node as usize] = value;
+    }
+}
+
+/// One step of a cycle search: a node reached, when, in how many hops, from which step by which edge, and
+/// the node's previous step (reached in fewer hops at a worse time).
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    node: u32,
+    time: i64,
+    hops: u32,
+    parent: u32,
+    seq: u32,
+    same: u32,
+}
+
+/// Appends a step, linking it to its node's previous one, and marks it as the node's latest; returns its index.
+fn push_step(steps: &mut Vec<Step>, marks: &mut Marks, mut step: Step) -> u32 {
+    let index = steps.len() as u32;
+    step.same = marks.get(step.node).map_or(NO_PARENT, |i| i as u32);
+    steps.push(step);
+    marks.set(step.node, index as i64);
+    index
+}
+
+/// The shortest cycle through a forward step and a backward step of its node (one can arrive before one
+/// must leave), or `best` if shorter: `(edges, forward step, backward step)`.
+fn meet(
+    step: &Step,
+    index: u32,
+    backward: &[Step],
+    marks: &Marks,
+    best: Option<(u32, u32, u32)>,
+) -> Option<(u32, u32, u32)> {
+    let mut best = best;
+    let mut at = marks.get(step.node).map_or(NO_PARENT, |i| i as u32);
+    while at != NO_PARENT {
+        let other = &backward[at as usize];
+        if other.time > step.time && step.hops + other.hops >= 1 {
+            let length = step.hops + other.hops + 1;
+            if best.is_none_or(|b| length < b.0) {
+                best = Some((length, index, at));
+            }
+        }
+        at = other.same;
+    }
+    best
+}
+
+const NO_PARENT: u32 = u32::MAX;
+
+/// The money-flow graph with its detectors: add an edge, learn what it takes part in.
+#[derive(Debug)]
+pub struct MoneyGraph {
+    config: GraphConfig,
+    enabled: [bool; MOTIFS],
+    graph: TemporalGraph,
+    rings: Rings,
+    a: Marks,
+    b: Marks,
+    c: Marks,
+    forward: Vec<Step>,
+    backward: Vec<Step>,
+    frontier: Vec<u32>,
+    next: Vec<u32>,
+    layer: Vec<Pair>,
+}
+
+impl MoneyGraph {
+    /// A graph with these parameters (checked with [`GraphConfig::check`]) running the detectors marked in
+    /// `enabled` (order of [`Motif::ALL`]); the others read 0.
+    pub fn new(config: GraphConfig, enabled: [bool; MOTIFS]) -> Result<MoneyGraph, String> {
+        config.check()?;
+        Ok(MoneyGraph {
+            config,
+            enabled,
+            graph: TemporalGraph::new(config.horizon),
+            rings: Rings::new(config.ring_window),
+            a: Marks::default(),
+            b: Marks::default(),
+            c: Marks::default(),
+            forward: Vec::new(),
+            backward: Vec::new(),
+            frontier: Vec::new(),
+            next: Vec::new(),
+            layer: Vec::new(),
+        })
+    }
+
+    /// Its parameters.
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    /// The detectors it runs.
+    pub fn enabled(&self) -> [bool; MOTIFS] {
+        self.enabled
+    }
+
+    /// Runs other detectors from now on (the graph's state is kept; a detector's state, such as a chain's
+    /// hops, builds up from the edges it sees).
+    pub fn set_enabled(&mut self, enabled: [bool; MOTIFS]) {
+        self.enabled = enabled;
+    }
+
+    /// The graph.
+    pub fn graph(&self) -> &TemporalGraph {
+        &self.graph
+    }
+
+    /// Bytes of the graph and of the identifier index.
+    pub fn memory_bytes(&self) -> usize {
+        self.graph.memory().bytes + self.rings.memory_bytes()
+    }
+
+    /// Adds an edge and runs the detectors on it, writing what they found to `facts`.
+    pub fn observe(&mut self, edge: &NewEdge, facts: &mut GraphFacts) {
+        facts.clear();
+        let (u, v, seq) = self.graph.add(edge.id, edge.debtor, edge.creditor, edge.time, edge.amount);
+        let on = self.enabled;
+        let on_any = |motifs: &[Motif]| motifs.iter().any(|m| on[*m as usize]);
+        let c = self.config;
+        let t = edge.time;
+        if on_any(&[Motif::FanIn]) {
+            let (count, _) = self.fan(v, t, c.fan_window, Side::In, &mut facts.evidence[Motif::FanIn as usize]);
+            facts.values[Motif::FanIn as usize] = count;
+        }
+        if on_any(&[Motif::FanOut, Motif::GatherScatter]) {
+            let (count, _) = self.fan(u, t, c.fan_window, Side::Out, &mut facts.evidence[Motif::FanOut as usize]);
+            facts.values[Motif::FanOut as usize] = count;
+        }
+        if on_any(&[Motif::GatherScatter]) {
+            let out = facts.values[Motif::FanOut as usize];
+            let mut evidence = std::mem::take(&mut facts.evidence[Motif::GatherScatter as usize]);
+            let (inn, _) = self.fan(u, t, c.fan_window, Side::In, &mut evidence);
+            let hub = c.hub_degree;
+            if inn >= 2 && out >= 2 && inn <= hub && out <= hub {
+                facts.values[Motif::GatherScatter as usize] = inn.min(out);
+                let room = (c.evidence_limit as usize).saturating_sub(evidence.len());
+                evidence.extend(facts.evidence[Motif::FanOut as usize].iter().take(room));
+            } else {
+                evidence.clear();
+            }
+            facts.evidence[Motif::GatherScatter as usize] = evidence;
+            if !on[Motif::FanOut as usize] {
+                facts.values[Motif::FanOut as usize] = 0;
+                facts.evidence[Motif::FanOut as usize].clear();
+            }
+        }
+        if on_any(&[Motif::ScatterGather]) && u != v {
+            let value = self.scatter_gather(u, v, t, &mut facts.evidence[Motif::ScatterGather as usize]);
+            facts.values[Motif::ScatterGather as usize] = value;
+        }
+        if on_any(&[Motif::Cycle]) && u != v {
+            let value = self.cycle(u, v, t, seq, &mut facts.evidence[Motif::Cycle as usize]);
+            facts.values[Motif::Cycle as usize] = value;
+        }
+        if on_any(&[Motif::Chain]) {
+            let value = self.chain(u, t, edge.amount, seq, &mut facts.evidence[Motif::Chain as usize]);
+            facts.values[Motif::Chain as usize] = value;
+        }
+        if on_any(&[Motif::Ring]) {
+            let ids = edge.identifiers;
+            let sides = [(ids[0], u), (ids[1], u), (ids[2], u), (ids[3], v)];
+            let mut best = 0;
+            let evidence = &mut facts.evidence[Motif::Ring as usize];
+            for (kind, (identifier, node)) in sides.iter().enumerate() {
+                if let Some(identifier) = identifier {
+                    let kind = ["device", "ip", "phone", "phone"][kind];
+                    let uses = self.rings.observe(kind, identifier, *node, t, seq, self.graph.watermark());
+                    if uses.len() as u32 > best {
+                        best = uses.len() as u32;
+                        evidence.clear();
+                        evidence.extend(uses.iter().map(|u| u.seq).take(c.evidence_limit as usize));
+                    }
+                }
+            }
+            facts.values[Motif::Ring as usize] = best;
+        }
+        if on_any(&[Motif::Bipartite, Motif::Stack]) && u != v {
+            let (pairs, funded) = self.layers(u, v, t, facts);
+            if on[Motif::Bipartite as usize] {
+                facts.values[Motif::Bipartite as usize] = pairs;
+            } else {
+                facts.evidence[Motif::Bipartite as usize].clear();
+            }
+            if on[Motif::Stack as usize] {
+                facts.values[Motif::Stack as usize] = funded;
+            }
+        }
+    }
+
+    /// Distinct counterparties of `node` on `side` within `(t - window, t]`, and the entries read; the latest
+    /// edge with each goes to `evidence` (up to the limit).
+    fn fan(&mut self, node: u32, t: i64, window: i64, side: Side, evidence: &mut Vec<u32>) -> (u32, u32) {
+        let n = self.graph.node(node);
+        let list = match side {
+            Side::In => n.in_between(t - window, t.saturating_add(1)),
+            Side::Out => n.out_between(t - window, t.saturating_add(1)),
+        };
+        self.a.begin(self.graph.slots());
+        let mut distinct = 0;
+        let mut read = 0;
+        for adj in list.rev() {
+            read += 1;
+            if read > self.config.search_budget {
+                break;
+            }
+            if self.a.insert(adj.peer, 0) {
+                distinct += 1;
+                if evidence.len() < self.config.evidence_limit as usize {
+                    evidence.push(adj.seq);
+                }
+            }
+        }
+        (distinct, read)
+    }
+
+    fn scatter_gather(&mut self, m: u32, v: u32, t: i64, evidence: &mut Vec<u32>) -> u32 {
+        let c = self.config;
+        let start = t - c.scatter_gather_window;
+        let end = t.saturating_add(1);
+        // The sink's payers within the window: each with its latest payment's time (as its value) ...
+        self.a.begin(self.graph.slots());
+        let mut payers = 0;
+        for adj in self.graph.node(v).in_between(start, end).rev() {
+            if self.a.insert(adj.peer, adj.time) {
+                payers += 1;
+                if payers > c.hub_degree {
+                    return 0;
+                }
+            }
+        }
+        // ... then each source that paid `m` before `t`: the intermediaries it paid that then paid `v`.
+        let mut budget = c.search_budget as i64;
+        let mut best = (0u32, u32::MAX);
+        let sources: Vec<Adj> = self.graph.node(m).in_between(start, t).rev().copied().collect();
+        self.b.begin(self.graph.slots());
+        for source in sources {
+            if source.peer == v || !self.b.insert(source.peer, 0) {
+                continue;
+            }
+            let s = self.graph.node(source.peer);
+            let mut count = 0;
+            self.c.begin(self.graph.slots());
+            for adj in s.out_between(start, t) {
+                budget -= 1;
+                if budget < 0 {
+                    break;
+                }
+                if adj.peer == v || adj.peer == source.peer {
+                    continue;
+                }
+                // An intermediary that paid the sink after it was paid, counted once.
+                if self.a.get(adj.peer).is_some_and(|paid_on| paid_on > adj.time) && self.c.insert(adj.peer, 0) {
+                    count += 1;
+                }
+            }
+            if count > best.0 {
+                best = (count, source.peer);
+            }
+            if budget < 0 {
+                break;
+            }
+        }
+        if best.0 < 2 {
+            return best.0;
+        }
+        // Evidence: the source's payments to the intermediaries and theirs to the sink.
+        let s = best.1;
+        let limit = c.evidence_limit as usize;
+        let scattered: Vec<Adj> = self.graph.node(s).out_between(start, t).copied().collect();
+        let sink = self.graph.node(v);
+        for adj in scattered {
+            if evidence.len() + 2 > limit {
+                break;
+            }
+            if let Some(on) = sink.in_between(adj.time, end).find(|e| e.peer == adj.peer) {
+                evidence.push(adj.seq);
+                evidence.push(on.seq);
+            }
+        }
+        best.0
+    }
+
+    /// The shortest temporal cycle closed by `u -> v` at `t` (0 if none): a path `v -> ... -> u` with rising
+    /// times within `(t - window, t)`, found by searching forward from `v` and backward from `u` at once
+    /// and meeting in the middle.
+    ///
+    /// Each side is a layered search (one layer per hop) that records a node again only when it reaches it
+    /// at a better time (earlier going forward, later going backward); a node's records, linked, are its
+    /// trade-offs between hops and time. Every forward record is checked against every backward record of
+    /// its node, so the shortest cycle within the length is found (unless the budget runs out or the
+    /// shortest goes through a hub).
+    fn cycle(&mut self, u: u32, v: u32, t: i64, seq: u32, evidence: &mut Vec<u32>) -> u32 {
+        let c = self.config;
+        let start = t - c.cycle_window;
+        let hub = c.hub_degree as usize;
+        // Quick refusals: `v` paid nobody, or nobody paid `u`, within the window.
+        if self.graph.node(v).out_between(start, t).len() == 0 || self.graph.node(u).in_between(start, t).len() == 0 {
+            return 0;
+        }
+        let hops = c.cycle_max_length - 1;
+        let back_hops = hops / 2;
+        let forward_hops = hops - back_hops;
+        let mut budget = c.search_budget as i64;
+        let slots = self.graph.slots();
+        // Backward from `u`: the latest time one can leave each node and still reach `u` before `t`.
+        self.backward.clear();
+        self.b.begin(slots);
+        push_step(
+            &mut self.backward,
+            &mut self.b,
+            Step { node: u, time: t, hops: 0, parent: NO_PARENT, seq: 0, same: NO_PARENT },
+        );
+        self.frontier.clear();
+        self.frontier.push(0);
+        for _ in 0..back_hops {
+            self.next.clear();
+            for &at in &self.frontier {
+                let step = self.backward[at as usize];
+                let inn = self.graph.node(step.node).in_between(start, step.time);
+                if inn.len() > hub && step.node != u {
+                    continue;
+                }
+                for adj in inn.rev() {
+                    budget -= 1;
+                    if budget < 0 {
+                        break;
+                    }
+                    let known = self.b.get(adj.peer).map(|i| self.backward[i as usize].time);
+                    if known.is_some_and(|time| time >= adj.time) {
+                        continue;
+                    }
+                    let step = Step {
+                        node: adj.peer,
+                        time: adj.time,
+                        hops: step.hops + 1,
+                        parent: at,
+                        seq: adj.seq,
+                        same: NO_PARENT,
+                    };
+                    let index = push_step(&mut self.backward, &mut self.b, step);
+                    if adj.peer != v {
+                        self.next.push(index);
+                    }
+                }
+            }
+            std::mem::swap(&mut self.frontier, &mut self.next);
+        }
+        // Forward from `v`: the earliest time one can be at each node, leaving `v` after the window's start.
+        self.forward.clear();
+        self.a.begin(slots);
+        push_step(
+            &mut self.forward,
+            &mut self.a,
+            Step { node: v, time: start, hops: 0, parent: NO_PARENT, seq: 0, same: NO_PARENT },
+        );
+        let mut best = meet(&self.forward[0], 0, &self.backward, &self.b, None);
+        self.frontier.clear();
+        self.frontier.push(0);
+        'layers: for _ in 0..forward_hops {
+            self.next.clear();
+            for &at in &self.frontier {
+                let step = self.forward[at as usize];
+                let out = self.graph.node(step.node).out_between(step.time, t);
+                if out.len() > hub && step.node != v {
+                    continue;
+                }
+                for adj in out {
+                    budget -= 1;
+                    if budget < 0 {
+                        break 'layers;
+                    }
+                    let known = self.a.get(adj.peer).map(|i| self.forward[i as usize].time);
+                    if known.is_some_and(|time| time <= adj.time) {
+                        continue;
+                    }
+                    let step = Step {
+                        node: adj.peer,
+                        time: adj.time,
+                        hops: step.hops + 1,
+                        parent: at,
+                        seq: adj.seq,
+                        same: NO_PARENT,
+                    };
+                    let index = push_step(&mut self.forward, &mut self.a, step);
+                    best = meet(&self.forward[index as usize], index, &self.backward, &self.b, best);
+                    self.next.push(index);
+                }
+            }
+            std::mem::swap(&mut self.frontier, &mut self.next);
+        }
+        let Some((length, mut f, mut b)) = best else { return 0 };
+        // Evidence, in path order: from `v` forward, then on to `u`, then the new edge.
+        let mut path = Vec::with_capacity(length as usize);
+        while self.forward[f as usize].parent != NO_PARENT {
+            path.push(self.forward[f as usize].seq);
+            f = self.forward[f as usize].parent;
+        }
+        path.reverse();
+        while self.backward[b as usize].parent != NO_PARENT {
+            path.push(self.backward[b as usize].seq);
+            b = self.backward[b as usize].parent;
+        }
+        path.push(seq);
+        evidence.extend(path.into_iter().take(c.evidence_limit as usize));
+        length
+    }
+
+    /// The hops of the mule chain `u`'s payment at `t` continues, recorded on the edge.
+    fn chain(&mut self, u: u32, t: i64, amount: i64, seq: u32, evidence: &mut Vec<u32>) -> u32 {
+        let hops = self.chain_predecessor(u, t, amount).map_or(0, |(_, hops)| hops);
+        self.graph.set_chain(seq, hops.min(u8::MAX as u32) as u8);
+        if hops > 0 {
+            let limit = self.config.evidence_limit as usize;
+            evidence.push(seq);
+            let (mut node, mut time, mut amount) = (u, t, amount);
+            while evidence.len() < limit {
+                let Some((adj, _)) = self.chain_predecessor(node, time, amount) else { break };
+                evidence.push(adj.seq);
+                (node, time, amount) = (adj.peer, adj.time, adj.amount);
+            }
+            evidence.reverse();
+        }
+        hops
+    }
+
+    /// The payment into `node` that a payment of `amount` at `t` passes on, with the longest chain behind it,
+    /// and that chain's hops plus one.
+    fn chain_predecessor(&self, node: u32, t: i64, amount: i64) -> Option<(Adj, u32)> {
+        let c = &self.config;
+        let mut best: Option<(Adj, u32)> = None;
+        for adj in self.graph.node(node).in_between(t - c.chain_hop - 1, t.saturating_add(1)).rev().take(64) {
+            let received = adj.amount as f64;
+            let passed = amount as f64;
+            if adj.time > t || passed < c.chain_share * received || passed > c.chain_tolerance * received {
+                continue;
+            }
+            let hops = self.graph.chain_of(adj.seq) as u32 + 1;
+            if best.is_none_or(|b| hops > b.1) {
+                best = Some((*adj, hops));
+            }
+        }
+        best
+    }
+
+    /// The bipartite layer around `u -> v` (pairs between `v`'s payers and `u`'s payees) and the stack count
+    /// (payers of that layer paid within the window before they paid on); evidence into `facts`.
+    fn layers(&mut self, u: u32, v: u32, t: i64, facts: &mut GraphFacts) -> (u32, u32) {
+        let c = self.config;
+        let start = t - c.layer_window;
+        let end = t.saturating_add(1);
+        let hub = c.hub_degree;
+        // `u`'s payees.
+        self.a.begin(self.graph.slots());
+        let mut payees = 0;
+        for adj in self.graph.node(u).out_between(start, end) {
+            if self.a.insert(adj.peer, 0) {
+                payees += 1;
+            }
+        }
+        if !(2..=hub).contains(&payees) {
+            return (0, 0);
+        }
+        // `v`'s payers.
+        let payers: Vec<u32> = {
+            self.b.begin(self.graph.slots());
+            let mut payers = Vec::new();
+            for adj in self.graph.node(v).in_between(start, end) {
+                if self.b.insert(adj.peer, 0) {
+                    payers.push(adj.peer);
+                }
+            }
+            payers
+        };
+        if payers.len() < 2 || payers.len() > hub as usize {
+            return (0, 0);
+        }
+        // The pairs: each payer's distinct payments into `u`'s payees.
+        self.layer.clear();
+        let mut budget = c.search_budget as i64;
+        let mut covered = 0u32;
+        let mut paying = 0u32;
+        self.b.begin(self.graph.slots());
+        for &payer in &payers {
+            let out = self.graph.node(payer).out_between(start, end);
+            if out.len() > 4 * hub as usize {
+                continue;
+            }
+            let before = self.layer.len();
+            for adj in out {
+                budget -= 1;
+                if self.a.get(adj.peer).is_some() && !self.layer[before..].iter().any(|p| p.payee == adj.peer) {
+                    self.layer.push(Pair { payer, payee: adj.peer, seq: adj.seq, time: adj.time });
+                    if self.b.insert(adj.peer, 0) {
+                        covered += 1;
+                    }
+                }
+            }
+            if self.layer.len() > before {
+                paying += 1;
+            }
+            if budget < 0 {
+                break;
+            }
+        }
+        if paying < 2 || covered < 2 {
+            return (0, 0);
+        }
+        let limit = c.evidence_limit as usize;
+        facts.evidence[Motif::Bipartite as usize].extend(self.layer.iter().map(|p| p.seq).take(limit));
+        // The layer above: payers of this layer that were paid before their first payment in it.
+        let mut funded = 0;
+        let stack = &mut facts.evidence[Motif::Stack as usize];
+        let mut at = 0;
+        while at < self.layer.len() {
+            let payer = self.layer[at].payer;
+            let run = self.layer[at..].iter().take_while(|p| p.payer == payer).count();
+            let first = self.layer[at..at + run].iter().min_by_key(|p| p.time).copied();
+            at += run;
+            let Some(first) = first else { continue };
+            if let Some(fund) = self.graph.node(payer).in_between(start, first.time).next_back() {
+                funded += 1;
+                if stack.len() + 2 <= limit {
+                    stack.push(fund.seq);
+                    stack.push(first.seq);
+                }
+            }
+        }
+        if funded < 2 {
+            stack.clear();
+            funded = 0;
+        }
+        (self.layer.len() as u32, funded)
+    }
+}
+
+/// A payment of a bipartite layer.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    payer: u32,
+    payee: u32,
+    seq: u32,
+    time: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    In,
+    Out,
+}

@@ -1,0 +1,121 @@
+//! Accounts sharing identifiers: per device, IP address or phone number, the accounts seen with it within a
+//! window, each with its latest transaction. Mule syndicates open accounts in batches with the same few
+//! phones and phone numbers and move the money from the same devices; families share a device too, so the
+//! count is a fact for rules, not a verdict.
+//!
+//! Identifiers are keyed by a 64-bit hash of their kind and text (two identifiers colliding is about as
+//! likely as 2^-64 per pair); each keeps at most [`MAX_USES`] accounts, the most recent.
+
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+/// Accounts kept per identifier.
+pub const MAX_USES: usize = 64;
+
+/// One account's latest use of an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Use {
+    /// The account's node.
+    pub node: u32,
+    /// When, UTC ms.
+    pub time: i64,
+    /// The edge.
+    pub seq: u32,
+}
+
+/// The identifier index.
+#[derive(Debug, Default)]
+pub struct Rings {
+    window: i64,
+    uses: FxHashMap<u64, Vec<Use>>,
+    /// Identifiers in the order they were used, to forget them once their window has passed.
+    queue: VecDeque<(i64, u64)>,
+}
+
+impl Rings {
+    /// An index remembering uses for `window` ms.
+    pub fn new(window: i64) -> Rings {
+        Rings { window, ..Rings::default() }
+    }
+
+    /// Records that `node` used the identifier at `time` (edge `seq`) and returns the accounts seen with it
+    /// within the window before `time`, this one included, latest use each. `watermark` is the latest event
+    /// time seen: uses the window has passed by then are forgotten.
+    pub fn observe(&mut self, kind: &str, identifier: &str, node: u32, time: i64, seq: u32, watermark: i64) -> &[Use] {
+        self.forget(watermark);
+        let key = {
+            let mut h = FxHasher::default();
+            kind.hash(&mut h);
+            identifier.hash(&mut h);
+            h.finish()
+        };
+        let start = time - self.window;
+        let kept_after = watermark.saturating_sub(self.window);
+        let list = self.uses.entry(key).or_default();
+        list.retain(|u| u.time > kept_after);
+        match list.iter_mut().find(|u| u.node == node) {
+            Some(known) if known.time <= time => *known = Use { node, time, seq },
+            Some(_) => {}
+            None => {
+                if list.len() == MAX_USES {
+                    if let Some(oldest) = (0..list.len()).min_by_key(|&i| list[i].time) {
+                        list.swap_remove(oldest);
+                    }
+                }
+                list.push(Use { node, time, seq });
+            }
+        }
+        self.queue.push_back((time, key));
+        // Uses after `time` (this one being late) are not counted: the window ends at `time`.
+        list.sort_unstable_by_key(|u| std::cmp::Reverse(u.time));
+        let from = list.partition_point(|u| u.time > time);
+        let to = list.partition_point(|u| u.time > start);
+        &list[from..to.max(from)]
+    }
+
+    fn forget(&mut self, watermark: i64) {
+        let start = watermark.saturating_sub(self.window);
+        while let Some(&(time, key)) = self.queue.front() {
+            if time > start {
+                break;
+            }
+            self.queue.pop_front();
+            if let Some(list) = self.uses.get_mut(&key) {
+                list.retain(|u| u.time > start);
+                if list.is_empty() {
+                    self.uses.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Bytes allocated.
+    pub fn memory_bytes(&self) -> usize {
+        self.uses.capacity() * (std::mem::size_of::<(u64, Vec<Use>)>() + 1)
+            + self.uses.values().map(|l| l.capacity() * std::mem::size_of::<Use>()).sum::<usize>()
+            + self.queue.capacity() * std::mem::size_of::<(i64, u64)>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_accounts_per_identifier_within_the_window() {
+        let mut rings = Rings::new(100);
+        assert_eq!(rings.observe("device", "d1", 1, 10, 0, 10).len(), 1);
+        assert_eq!(rings.observe("device", "d1", 2, 20, 1, 20).len(), 2);
+        assert_eq!(rings.observe("device", "d1", 1, 30, 2, 30).len(), 2, "one account counts once");
+        assert_eq!(rings.observe("phone", "d1", 3, 40, 3, 40).len(), 1, "kinds are apart");
+        // At 125, account 2's use (at 20) has left the window.
+        let uses = rings.observe("device", "d1", 4, 125, 4, 125);
+        let nodes: Vec<u32> = uses.iter().map(|u| u.node).collect();
+        assert_eq!(nodes, [4, 1]);
+        // Past every window, the index forgets the identifiers.
+        rings.observe("ip", "x", 9, 1_000, 5, 1_000);
+        assert_eq!(rings.uses.len(), 1);
+    }
+}

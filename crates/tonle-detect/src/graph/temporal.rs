@@ -1,0 +1,262 @@
+//! The temporal directed multigraph: accounts as nodes, each transaction an edge from the debtor's account to
+//! the creditor's with its time and amount, kept for a bounded horizon.
+//!
+//! Each node keeps its outgoing and incoming edges in event-time order (a late edge is inserted in its
+//! place), so that a window is a suffix of a list. Edges are numbered in arrival order (a 32-bit sequence
+//! number that wraps); the transaction ids are kept once, in arrival order, for evidence. Edges older than the
+//! horizon behind the latest event time are dropped, and a node with no edge left is forgotten.
+
+use std::collections::vec_deque::Iter;
+use std::collections::VecDeque;
+
+use compact_str::CompactString;
+use rustc_hash::FxHashMap;
+
+/// One end of an edge as a node's list holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adj {
+    /// Event time, UTC ms.
+    pub time: i64,
+    /// Amount in the base currency's minor units.
+    pub amount: i64,
+    /// The node at the other end.
+    pub peer: u32,
+    /// The edge's sequence number.
+    pub seq: u32,
+}
+
+/// A node: an account's edges within the horizon.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// The account's id.
+    pub key: CompactString,
+    /// Edges it pays, oldest first.
+    pub out: VecDeque<Adj>,
+    /// Edges it is paid, oldest first.
+    pub inn: VecDeque<Adj>,
+}
+
+impl Node {
+    /// Its outgoing edges with time in `(after, before)`, oldest first.
+    pub fn out_between(&self, after: i64, before: i64) -> Iter<'_, Adj> {
+        between(&self.out, after, before)
+    }
+
+    /// Its incoming edges with time in `(after, before)`, oldest first.
+    pub fn in_between(&self, after: i64, before: i64) -> Iter<'_, Adj> {
+        between(&self.inn, after, before)
+    }
+}
+
+fn between(list: &VecDeque<Adj>, after: i64, before: i64) -> Iter<'_, Adj> {
+    let from = list.partition_point(|a| a.time <= after);
+    let to = list.partition_point(|a| a.time < before);
+    list.range(from..to.max(from))
+}
+
+/// An edge's record, in arrival order.
+#[derive(Debug, Clone)]
+struct Record {
+    id: CompactString,
+    debtor: u32,
+    creditor: u32,
+    time: i64,
+    /// Hops of the mule chain this edge ends (see the chain detector).
+    chain: u8,
+}
+
+/// Memory and size of the graph.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GraphMemory {
+    /// Nodes alive.
+    pub nodes: usize,
+    /// Edge records kept (a late edge's record can outlive its list entries until the records before it go).
+    pub edges: usize,
+    /// Bytes allocated for nodes, their lists, the key index and the edge records.
+    pub bytes: usize,
+}
+
+/// The graph.
+#[derive(Debug, Default)]
+pub struct TemporalGraph {
+    horizon: i64,
+    nodes: Vec<Node>,
+    free: Vec<u32>,
+    index: FxHashMap<CompactString, u32>,
+    records: VecDeque<Record>,
+    /// Sequence number of `records[0]`.
+    first_seq: u32,
+    /// Latest event time seen.
+    watermark: i64,
+}
+
+impl TemporalGraph {
+    /// An empty graph keeping edges for `horizon` ms behind the latest event.
+    pub fn new(horizon: i64) -> TemporalGraph {
+        TemporalGraph { horizon, watermark: i64::MIN, ..TemporalGraph::default() }
+    }
+
+    /// The node of an account, if it has edges within the horizon.
+    pub fn node_of(&self, account: &str) -> Option<u32> {
+        self.index.get(account).copied()
+    }
+
+    /// Node slots made so far: every node index is below this.
+    pub fn slots(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A node (an index from this graph).
+    #[inline]
+    pub fn node(&self, node: u32) -> &Node {
+        &self.nodes[node as usize]
+    }
+
+    /// The transaction id of an edge, while it is kept.
+    pub fn id_of(&self, seq: u32) -> Option<&str> {
+        self.record(seq).map(|r| r.id.as_str())
+    }
+
+    /// The mule-chain hops recorded for an edge (0 when forgotten).
+    pub fn chain_of(&self, seq: u32) -> u8 {
+        self.record(seq).map_or(0, |r| r.chain)
+    }
+
+    /// Records the mule-chain hops of an edge.
+    pub fn set_chain(&mut self, seq: u32, hops: u8) {
+        let at = seq.wrapping_sub(self.first_seq) as usize;
+        if let Some(record) = self.records.get_mut(at) {
+            record.chain = hops;
+        }
+    }
+
+    fn record(&self, seq: u32) -> Option<&Record> {
+        self.records.get(seq.wrapping_sub(self.first_seq) as usize)
+    }
+
+    /// The latest event time seen (`i64::MIN` before any).
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// Adds an edge, first dropping the edges the horizon has passed; returns `(debtor node, creditor node,
+    /// sequence number)`.
+    pub fn add(&mut self, id: &str, debtor: &str, creditor: &str, time: i64, amount: i64) -> (u32, u32, u32) {
+        self.watermark = self.watermark.max(time);
+        self.expire();
+        let from = self.intern(debtor);
+        let to = self.intern(creditor);
+        let seq = self.first_seq.wrapping_add(self.records.len() as u32);
+        self.records.push_back(Record { id: CompactString::from(id), debtor: from, creditor: to, time, chain: 0 });
+        insert(&mut self.nodes[from as usize].out, Adj { time, amount, peer: to, seq });
+        insert(&mut self.nodes[to as usize].inn, Adj { time, amount, peer: from, seq });
+        (from, to, seq)
+    }
+
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&node) = self.index.get(key) {
+            return node;
+        }
+        let node = match self.free.pop() {
+            Some(node) => {
+                self.nodes[node as usize].key = CompactString::from(key);
+                node
+            }
+            None => {
+                self.nodes.push(Node { key: CompactString::from(key), ..Node::default() });
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        self.index.insert(CompactString::from(key), node);
+        node
+    }
+
+    /// Drops the records and list entries at or before the horizon's start, and forgets emptied nodes.
+    fn expire(&mut self) {
+        let start = self.watermark.saturating_sub(self.horizon);
+        while let Some(front) = self.records.front() {
+            if front.time > start {
+                break;
+            }
+            let (debtor, creditor) = (front.debtor, front.creditor);
+            self.records.pop_front();
+            self.first_seq = self.first_seq.wrapping_add(1);
+            for node in [debtor, creditor] {
+                self.trim(node, start);
+            }
+        }
+    }
+
+    fn trim(&mut self, node: u32, start: i64) {
+        let n = &mut self.nodes[node as usize];
+        while n.out.front().is_some_and(|a| a.time <= start) {
+            n.out.pop_front();
+        }
+        while n.inn.front().is_some_and(|a| a.time <= start) {
+            n.inn.pop_front();
+        }
+        if n.out.is_empty() && n.inn.is_empty() && !n.key.is_empty() {
+            let key = std::mem::take(&mut n.key);
+            n.out = VecDeque::new();
+            n.inn = VecDeque::new();
+            self.index.remove(key.as_str());
+            self.free.push(node);
+        } else if n.out.capacity() > 2 * n.out.len() + 8 || n.inn.capacity() > 2 * n.inn.len() + 8 {
+            n.out.shrink_to(n.out.len() + n.out.len() / 4 + 2);
+            n.inn.shrink_to(n.inn.len() + n.inn.len() / 4 + 2);
+        }
+    }
+
+    /// Nodes, edges and bytes.
+    pub fn memory(&self) -> GraphMemory {
+        let adj = std::mem::size_of::<Adj>();
+        let lists: usize = self.nodes.iter().map(|n| (n.out.capacity() + n.inn.capacity()) * adj).sum();
+        let keys: usize = self.nodes.iter().map(|n| if n.key.is_heap_allocated() { n.key.len() } else { 0 }).sum();
+        let index = self.index.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1);
+        let records = self.records.capacity() * std::mem::size_of::<Record>()
+            + self.records.iter().map(|r| if r.id.is_heap_allocated() { r.id.len() } else { 0 }).sum::<usize>();
+        GraphMemory {
+            nodes: self.index.len(),
+            edges: self.records.len(),
+            bytes: self.nodes.capacity() * std::mem::size_of::<Node>() + lists + 2 * keys + index + records,
+        }
+    }
+}
+
+/// Inserts in time order, after entries of the same time (a late edge goes in its place).
+fn insert(list: &mut VecDeque<Adj>, adj: Adj) {
+    if list.back().is_none_or(|last| last.time <= adj.time) {
+        list.push_back(adj);
+    } else {
+        let at = list.partition_point(|a| a.time <= adj.time);
+        list.insert(at, adj);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_are_kept_in_time_order_and_expire_with_their_nodes() {
+        let mut g = TemporalGraph::new(100);
+        let (a, b, first) = g.add("t1", "A", "B", 10, 5);
+        g.add("t2", "A", "C", 30, 6);
+        let (_, _, late) = g.add("t3", "A", "B", 20, 7);
+        let times: Vec<i64> = g.node(a).out.iter().map(|e| e.time).collect();
+        assert_eq!(times, [10, 20, 30]);
+        assert_eq!(g.node(b).in_between(0, 100).map(|e| e.seq).collect::<Vec<_>>(), [first, late]);
+        assert_eq!(g.node(a).out_between(10, 30).count(), 1, "the window is open at both ends");
+        assert_eq!(g.id_of(late), Some("t3"));
+        // At 125 the horizon's start is 25: t1 and t3 (times 10 and 20) go, and so does B.
+        g.add("t4", "C", "D", 125, 1);
+        assert_eq!(g.id_of(first), None);
+        assert_eq!(g.node_of("B"), None);
+        assert_eq!(g.node(a).out.len(), 1);
+        let memory = g.memory();
+        // t3's record stays until the records before it go (its list entries are gone).
+        assert_eq!((memory.nodes, memory.edges), (3, 3));
+        // B's slot was reused by D.
+        assert_eq!((g.slots(), g.node_of("D")), (3, Some(b)));
+    }
+}

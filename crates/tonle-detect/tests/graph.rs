@@ -1,0 +1,324 @@
+//! The graph detectors on hand-built graphs: each finds its motif, and does not find it just outside its
+//! window; and the cycle, fan and scatter-gather detectors agree with a brute-force search on random graphs.
+
+use proptest::prelude::*;
+use tonle_detect::graph::{GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
+
+struct Net {
+    graph: MoneyGraph,
+    facts: GraphFacts,
+    next: u32,
+}
+
+impl Net {
+    fn new(config: GraphConfig) -> Net {
+        Net { graph: MoneyGraph::new(config, [true; MOTIFS]).unwrap(), facts: GraphFacts::default(), next: 0 }
+    }
+
+    /// A payment; returns the facts found.
+    fn pay(&mut self, from: &str, to: &str, time: i64, amount: i64) -> &GraphFacts {
+        self.pay_with(from, to, time, amount, [None; 4])
+    }
+
+    fn pay_with(&mut self, from: &str, to: &str, time: i64, amount: i64, ids: [Option<&str>; 4]) -> &GraphFacts {
+        self.next += 1;
+        let id = format!("t{}", self.next);
+        let edge = NewEdge { id: &id, debtor: from, creditor: to, time, amount, identifiers: ids };
+        self.graph.observe(&edge, &mut self.facts);
+        &self.facts
+    }
+
+    fn value(&self, motif: Motif) -> u32 {
+        self.facts.value(motif)
+    }
+
+    /// The evidence of the last payment's detection, as transaction ids.
+    fn evidence(&self, motif: Motif) -> Vec<String> {
+        self.facts.evidence(motif).iter().map(|s| self.graph.graph().id_of(*s).unwrap().to_owned()).collect()
+    }
+}
+
+fn config() -> GraphConfig {
+    GraphConfig::default()
+}
+
+#[test]
+fn fan_in_and_fan_out_count_distinct_counterparties_within_the_window() {
+    let mut net = Net::new(GraphConfig { fan_window: HOUR, ..config() });
+    net.pay("a", "hub", 0, 100);
+    net.pay("b", "hub", 10 * MIN, 100);
+    net.pay("b", "hub", 20 * MIN, 100);
+    net.pay("c", "hub", HOUR - 1, 100);
+    assert_eq!(net.value(Motif::FanIn), 3, "a, b and c; b once");
+    assert_eq!(net.evidence(Motif::FanIn), ["t4", "t3", "t1"], "the latest payment of each");
+    // One millisecond later a's payment, an hour old, has left the window.
+    net.pay("d", "hub", HOUR, 100);
+    assert_eq!(net.value(Motif::FanIn), 3, "b, c and d");
+    net.pay("hub", "x", HOUR, 1);
+    net.pay("hub", "y", HOUR + 1, 1);
+    assert_eq!(net.value(Motif::FanOut), 2);
+    assert_eq!(net.value(Motif::FanIn), 1, "y is paid by the hub only");
+}
+
+#[test]
+fn gather_scatter_needs_both_sides_of_the_hub() {
+    let mut net = Net::new(GraphConfig { fan_window: DAY, ..config() });
+    for (i, source) in ["a", "b", "c"].iter().enumerate() {
+        net.pay(source, "hub", i as i64 * HOUR, 1_000);
+    }
+    net.pay("hub", "x", 5 * HOUR, 1_400);
+    assert_eq!(net.value(Motif::GatherScatter), 0, "one payee is no scatter");
+    net.pay("hub", "y", 6 * HOUR, 1_400);
+    assert_eq!(net.value(Motif::GatherScatter), 2, "three in, two out");
+    assert_eq!(net.evidence(Motif::GatherScatter).len(), 5);
+    // A day after the first gathering, a's payment has left the window: two in, two out still.
+    net.pay("hub", "z", DAY, 100);
+    assert_eq!(net.value(Motif::GatherScatter), 2);
+    // Past every gathering payment, nothing.
+    net.pay("hub", "w", DAY + 2 * HOUR, 100);
+    assert_eq!(net.value(Motif::GatherScatter), 0);
+}
+
+#[test]
+fn scatter_gather_counts_intermediaries_of_one_source() {
+    let mut net = Net::new(GraphConfig { scatter_gather_window: DAY, ..config() });
+    net.pay("s", "m1", 0, 1_000);
+    net.pay("s", "m2", HOUR, 1_000);
+    net.pay("s", "m3", 2 * HOUR, 1_000);
+    net.pay("m1", "sink", 3 * HOUR, 950);
+    assert_eq!(net.value(Motif::ScatterGather), 1);
+    net.pay("m2", "sink", 4 * HOUR, 950);
+    assert_eq!(net.value(Motif::ScatterGather), 2);
+    net.pay("m3", "sink", 5 * HOUR, 950);
+    assert_eq!(net.value(Motif::ScatterGather), 3);
+    let mut evidence = net.evidence(Motif::ScatterGather);
+    evidence.sort();
+    assert_eq!(evidence, ["t1", "t2", "t3", "t4", "t5", "t6"]);
+
+    // The same, with the first scatter payment just outside the window when the last one gathers.
+    let mut net = Net::new(GraphConfig { scatter_gather_window: DAY, ..config() });
+    net.pay("s", "m1", 0, 1_000);
+    net.pay("s", "m2", HOUR, 1_000);
+    net.pay("s", "m3", 2 * HOUR, 1_000);
+    net.pay("m1", "sink", 3 * HOUR, 950);
+    net.pay("m2", "sink", 4 * HOUR, 950);
+    net.pay("m3", "sink", DAY, 950);
+    assert_eq!(net.value(Motif::ScatterGather), 2, "s -> m1 at 0 is outside (DAY - 1d, DAY]");
+}
+
+#[test]
+fn a_cycle_needs_rising_times_within_the_window_and_the_length() {
+    let mut net = Net::new(GraphConfig { cycle_window: DAY, ..config() });
+    net.pay("a", "b", HOUR, 1_000);
+    net.pay("b", "c", 2 * HOUR, 990);
+    net.pay("c", "d", 3 * HOUR, 980);
+    net.pay("d", "a", 4 * HOUR, 970);
+    assert_eq!(net.value(Motif::Cycle), 4);
+    assert_eq!(net.evidence(Motif::Cycle), ["t1", "t2", "t3", "t4"], "in path order");
+
+    // Times falling somewhere along the ring: no cycle.
+    let mut net = Net::new(config());
+    net.pay("b", "c", HOUR, 990);
+    net.pay("a", "b", 2 * HOUR, 1_000);
+    net.pay("c", "a", 3 * HOUR, 980);
+    assert_eq!(net.value(Motif::Cycle), 0);
+
+    // The first edge a day before the closing one: just outside the window.
+    let mut net = Net::new(GraphConfig { cycle_window: DAY, ..config() });
+    net.pay("a", "b", HOUR, 1_000);
+    net.pay("b", "c", 2 * HOUR, 990);
+    net.pay("c", "a", DAY + HOUR, 980);
+    assert_eq!(net.value(Motif::Cycle), 0);
+    net.pay("c", "a", DAY + HOUR - 1, 980);
+    assert_eq!(net.value(Motif::Cycle), 3, "a millisecond earlier it closes");
+
+    // Longer than the length looked for.
+    let mut net = Net::new(GraphConfig { cycle_max_length: 3, ..config() });
+    for (i, (from, to)) in [("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")].iter().enumerate() {
+        net.pay(from, to, i as i64 * HOUR, 1_000);
+    }
+    assert_eq!(net.value(Motif::Cycle), 0);
+    // A shortcut makes a 3-cycle, which is found.
+    net.pay("c", "a", 5 * HOUR, 10);
+    assert_eq!(net.value(Motif::Cycle), 3);
+}
+
+#[test]
+fn mule_chains_pass_most_of_the_money_on_within_the_hop() {
+    let mut net = Net::new(GraphConfig { chain_hop: HOUR, ..config() });
+    net.pay("victim", "collector", 0, 100_000);
+    assert_eq!(net.value(Motif::Chain), 0);
+    net.pay("collector", "mule1", 5 * MIN, 88_000);
+    assert_eq!(net.value(Motif::Chain), 1);
+    net.pay("mule1", "mule2", 12 * MIN, 80_000);
+    assert_eq!(net.value(Motif::Chain), 2);
+    net.pay("mule2", "cash", 12 * MIN + HOUR, 79_000);
+    assert_eq!(net.value(Motif::Chain), 3, "an hour after the receipt: on the edge of the hop");
+    assert_eq!(net.evidence(Motif::Chain), ["t1", "t2", "t3", "t4"]);
+    // An hour and a millisecond: not a hop.
+    net.pay("mule2", "cash2", 12 * MIN + HOUR + 1, 79_000);
+    assert_eq!(net.value(Motif::Chain), 0);
+    // Too small a share of what came in.
+    net.pay("collector", "shop", 10 * MIN, 50_000);
+    assert_eq!(net.value(Motif::Chain), 0);
+}
+
+#[test]
+fn rings_count_accounts_sharing_an_identifier_within_the_window() {
+    let mut net = Net::new(GraphConfig { ring_window: DAY, ..config() });
+    net.pay_with("m1", "x", 0, 1, [Some("dev-1"), None, Some("+85512000001"), None]);
+    net.pay_with("m2", "x", HOUR, 1, [Some("dev-1"), None, Some("+85512000002"), None]);
+    net.pay_with("m3", "x", 2 * HOUR, 1, [None, None, Some("+85512000001"), None]);
+    assert_eq!(net.value(Motif::Ring), 2, "m1 and m3 share a phone");
+    net.pay_with("m3", "y", 3 * HOUR, 1, [Some("dev-1"), None, None, None]);
+    assert_eq!(net.value(Motif::Ring), 3, "m1, m2, m3 on one device");
+    assert_eq!(net.evidence(Motif::Ring), ["t4", "t2", "t1"]);
+    // A day after m1's use, it has left the window.
+    net.pay_with("m4", "y", DAY, 1, [Some("dev-1"), None, None, None]);
+    assert_eq!(net.value(Motif::Ring), 3, "m2, m3, m4");
+    net.pay_with("m5", "y", DAY + 3 * HOUR, 1, [Some("dev-1"), None, None, None]);
+    assert_eq!(net.value(Motif::Ring), 2, "m4, m5");
+}
+
+#[test]
+fn bipartite_and_stacked_layers() {
+    let mut net = Net::new(GraphConfig { layer_window: DAY, ..config() });
+    // The layer above: t1 and t2 fund the middle accounts a and b.
+    net.pay("top1", "a", 0, 5_000);
+    net.pay("top2", "b", MIN, 5_000);
+    net.pay("a", "x", HOUR, 2_400);
+    net.pay("a", "y", 2 * HOUR, 2_400);
+    net.pay("b", "x", 3 * HOUR, 2_400);
+    assert_eq!(net.value(Motif::Bipartite), 0, "b has one payee");
+    net.pay("b", "y", 4 * HOUR, 2_400);
+    assert_eq!(net.value(Motif::Bipartite), 4, "a and b each paid x and y");
+    assert_eq!(net.value(Motif::Stack), 2, "both were funded from above first");
+    let mut evidence = net.evidence(Motif::Stack);
+    evidence.sort();
+    assert_eq!(evidence, ["t1", "t2", "t3", "t5"]);
+
+    // Without the layer above, a bipartite layer but no stack; and a day later the layer is gone.
+    let mut net = Net::new(GraphConfig { layer_window: DAY, ..config() });
+    net.pay("a", "x", 0, 2_400);
+    net.pay("a", "y", HOUR, 2_400);
+    net.pay("b", "x", 2 * HOUR, 2_400);
+    net.pay("b", "y", 3 * HOUR, 2_400);
+    assert_eq!((net.value(Motif::Bipartite), net.value(Motif::Stack)), (4, 0));
+    net.pay("b", "y", DAY + HOUR, 2_400);
+    assert_eq!(net.value(Motif::Bipartite), 0, "a -> x and a -> y are outside the window");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_key() {
+    let error = MoneyGraph::new(GraphConfig { cycle_window: 20 * DAY, ..config() }, [true; MOTIFS]).unwrap_err();
+    assert!(error.contains("graph.cycle_window"), "{error}");
+}
+
+/// The shortest temporal cycle closed by edge `last` by brute force: paths from its creditor to its debtor
+/// with rising times in the window before it.
+fn brute_cycle(edges: &[(u8, u8, i64)], last: usize, window: i64, max_len: u32) -> u32 {
+    let (u, v, t) = edges[last];
+    if u == v {
+        return 0;
+    }
+    let mut best = 0;
+    // Depth-first over (node, time, hops).
+    let mut stack = vec![(v, t - window, 0u32)];
+    while let Some((node, after, hops)) = stack.pop() {
+        if node == u && hops > 0 {
+            if best == 0 || hops + 1 < best {
+                best = hops + 1;
+            }
+            continue;
+        }
+        if hops + 1 >= max_len {
+            continue;
+        }
+        for (i, &(from, to, time)) in edges.iter().enumerate() {
+            if i != last && from == node && time > after && time < t && time > t - window {
+                stack.push((to, time, hops + 1));
+            }
+        }
+    }
+    best
+}
+
+/// Distinct payers of the creditor of edge `last` within the fan window, by brute force.
+fn brute_fan_in(edges: &[(u8, u8, i64)], last: usize, window: i64) -> u32 {
+    let (_, v, t) = edges[last];
+    let mut payers: Vec<u8> =
+        edges[..=last].iter().filter(|e| e.1 == v && e.2 > t - window && e.2 <= t).map(|e| e.0).collect();
+    payers.sort();
+    payers.dedup();
+    payers.len() as u32
+}
+
+/// The most intermediaries of one source into the creditor of edge `last`, by brute force.
+fn brute_scatter_gather(edges: &[(u8, u8, i64)], last: usize, window: i64) -> u32 {
+    let (m, v, t) = edges[last];
+    if m == v {
+        return 0;
+    }
+    let seen = &edges[..=last];
+    let mut best = 0;
+    let sources: Vec<u8> = seen.iter().filter(|e| e.1 == m && e.2 > t - window && e.2 < t).map(|e| e.0).collect();
+    for s in sources {
+        if s == v {
+            continue;
+        }
+        let mut middles: Vec<u8> = seen
+            .iter()
+            .filter(|a| a.0 == s && a.1 != v && a.1 != s && a.2 > t - window && a.2 < t)
+            .filter(|a| seen.iter().any(|b| b.0 == a.1 && b.1 == v && b.2 > a.2 && b.2 <= t && b.2 > t - window))
+            .map(|a| a.1)
+            .collect();
+        middles.sort();
+        middles.dedup();
+        best = best.max(middles.len() as u32);
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn detectors_agree_with_brute_force(
+        raw in prop::collection::vec((0u8..6, 0u8..6, 1i64..20), 1..60),
+        max_len in 2u32..7,
+    ) {
+        // Distinct, rising times (in order of arrival): minutes apart.
+        let mut time = 0;
+        let edges: Vec<(u8, u8, i64)> = raw.iter().map(|&(a, b, gap)| { time += gap * MIN; (a, b, time) }).collect();
+        let window = 300 * MIN;
+        let config = GraphConfig {
+            horizon: DAY,
+            fan_window: window,
+            scatter_gather_window: window,
+            cycle_window: window,
+            cycle_max_length: max_len,
+            ring_window: window,
+            layer_window: window,
+            hub_degree: 1_000,
+            search_budget: 1_000_000,
+            ..GraphConfig::default()
+        };
+        let mut net = Net::new(config);
+        for (i, &(a, b, t)) in edges.iter().enumerate() {
+            net.pay(&a.to_string(), &b.to_string(), t, 100);
+            prop_assert_eq!(net.value(Motif::Cycle), brute_cycle(&edges, i, window, max_len), "cycle at edge {}", i);
+            prop_assert_eq!(net.value(Motif::FanIn), brute_fan_in(&edges, i, window), "fan-in at edge {}", i);
+            prop_assert_eq!(
+                net.value(Motif::ScatterGather),
+                brute_scatter_gather(&edges, i, window),
+                "scatter-gather at edge {}", i
+            );
+            let cycle = net.evidence(Motif::Cycle);
+            prop_assert_eq!(cycle.len() as u32, net.value(Motif::Cycle));
+        }
+    }
+}
