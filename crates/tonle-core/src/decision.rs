@@ -88,6 +88,9 @@ pub struct Reason {
     pub condition: CompactString,
     /// A shadow rule is evaluated and reported but does not change the decision.
     pub shadow: bool,
+    /// The transactions that make up what it found (a graph detector's subgraph: the payments of a cycle, a
+    /// mule chain, a fan-in), by id; empty for rules on the transaction and its windows alone.
+    pub evidence: Vec<CompactString>,
 }
 
 #[cfg(test)]

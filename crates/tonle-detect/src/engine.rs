@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
+use crate::graph::{GraphFacts, MoneyGraph, NewEdge, MOTIFS};
 use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
@@ -108,6 +109,11 @@ pub struct Engine {
     /// The roles the active rules read: the only ones whose variables are filled.
     filled: [bool; 7],
     reload: Arc<Shared>,
+    /// The money-flow graph, once a rule set reads `graph.*`.
+    graph: Option<MoneyGraph>,
+    graph_facts: GraphFacts,
+    /// Scratch text of an IP address.
+    ip: String,
 }
 
 impl Engine {
@@ -153,6 +159,8 @@ impl Engine {
         windows.maxima = tracked.maxima;
         let store = FeatureStore::new(windows)?;
         let filled = roles_filled(&set, &variables);
+        let mut graph = None;
+        start_graph(&mut graph, &set, &variables);
         let rules = Arc::new(set);
         let reload = Arc::new(Shared::new(Arc::clone(&variables), tracked, Arc::clone(&rules)));
         Ok(Engine {
@@ -165,7 +173,15 @@ impl Engine {
             fired: Vec::new(),
             filled,
             reload,
+            graph,
+            graph_facts: GraphFacts::default(),
+            ip: String::new(),
         })
+    }
+
+    /// The money-flow graph, if the rules read it.
+    pub fn graph(&self) -> Option<&MoneyGraph> {
+        self.graph.as_ref()
     }
 
     /// The version of the rule set that took the last decision (before any, the one that will take the
@@ -208,6 +224,7 @@ impl Engine {
     pub fn take_published(&mut self) -> Option<&str> {
         let set = self.reload.take()?;
         self.filled = roles_filled(&set, &self.variables);
+        start_graph(&mut self.graph, &set, &self.variables);
         self.rules = set;
         Some(&self.rules.version)
     }
@@ -268,7 +285,70 @@ impl Engine {
         self.store.observe_prepared(&event, prepared, &mut self.snapshot)?;
         let major = base.minor() as f64 / base.currency().minor_per_major() as f64;
         self.variables.fill(tx, major, &self.snapshot, &self.filled, &mut self.slots);
-        Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired))
+        let Some(graph) = self.graph.as_mut() else {
+            return Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired));
+        };
+        self.ip.clear();
+        if let Some(ip) = tx.ip {
+            use std::fmt::Write;
+            // Writing to a String cannot fail.
+            let _ = write!(self.ip, "{ip}");
+        }
+        let edge = NewEdge {
+            id: tx.id.as_str(),
+            debtor: tx.debtor.account.as_str(),
+            creditor: tx.creditor.account.as_str(),
+            time: tx.time.millis(),
+            amount: base.minor(),
+            identifiers: [
+                tx.device.as_ref().map(|d| d.as_str()),
+                tx.ip.is_some().then_some(self.ip.as_str()),
+                tx.debtor.phone.as_ref().map(|p| p.as_str()),
+                tx.creditor.phone.as_ref().map(|p| p.as_str()),
+            ],
+        };
+        graph.observe(&edge, &mut self.graph_facts);
+        self.variables.fill_graph(&self.graph_facts, &mut self.slots);
+        let mut outcome = self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired);
+        // Each reason reading a graph detector carries the transactions it found.
+        for (reason, &index) in outcome.reasons.iter_mut().zip(self.fired.iter()) {
+            for &slot in self.rules.rules[index].expr.variables() {
+                let Some(motif) = self.variables.motif_of(slot) else { continue };
+                for &seq in self.graph_facts.evidence(motif) {
+                    if let Some(id) = graph.graph().id_of(seq) {
+                        if !reason.evidence.iter().any(|e| e == id) {
+                            reason.evidence.push(id.into());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// The graph detectors a rule set reads.
+fn motifs_read(rules: &RuleSet, variables: &Variables) -> [bool; MOTIFS] {
+    let mut read = [false; MOTIFS];
+    for slot in rules.variables() {
+        if let Some(motif) = variables.motif_of(slot) {
+            read[motif as usize] = true;
+        }
+    }
+    read
+}
+
+/// Starts the money-flow graph when a rule set first reads it, or gives a running one the set's parameters
+/// and detectors (the edges it holds are kept; a detector newly run sees them).
+fn start_graph(graph: &mut Option<MoneyGraph>, rules: &RuleSet, variables: &Variables) {
+    let read = motifs_read(rules, variables);
+    match graph {
+        Some(graph) => graph.reconfigure(rules.graph, read),
+        None if read.iter().any(|r| *r) => {
+            // The set's graph table was checked when the set was read, so this cannot fail.
+            *graph = MoneyGraph::new(rules.graph, read).ok();
+        }
+        None => {}
     }
 }
 

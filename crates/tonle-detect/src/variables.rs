@@ -16,6 +16,12 @@
 //!   plus `"other"` for a two-letter code outside it and `"unknown"` when the party has no country);
 //! - `purpose` (enum, domain `purpose`: the common ISO 20022 purpose codes of [`PURPOSES`], `"other"` for any
 //!   other text and `"none"` when the transaction carries no purpose);
+//! - `graph.<motif>` (integers, from the money-flow graph, [`crate::graph::motifs`]): `graph.fan_in`,
+//!   `graph.fan_out`, `graph.gather_scatter`, `graph.scatter_gather`, `graph.cycle` (edges of the shortest
+//!   cycle this payment closes), `graph.chain` (hops of the mule chain it continues), `graph.ring` (accounts
+//!   sharing its device, IP address or a phone number), `graph.bipartite`, `graph.stack`; 0 when nothing is
+//!   found. A rule reading them starts the graph with the parameters of its file's `[graph]` table, and
+//!   its reasons carry the ids of the transactions found;
 //! - per role, with the prefix `debtor`, `creditor` (the accounts), `debtor_party`, `creditor_party`,
 //!   `device`, `debtor_phone`, `creditor_phone`:
 //!   - `<role>.<side>.<metric>_<horizon>`, side `out` or `in`, metric `count`, `distinct`,
@@ -32,6 +38,7 @@
 use tonle_core::{Channel, CountryCode, Currency, Transaction};
 
 use crate::features::{EntityFeatures, Role, Snapshot, MAX_HORIZONS};
+use crate::graph::{GraphFacts, Motif, MOTIFS};
 use crate::rules::expr::{Schema, Ty, Value};
 
 /// Role prefixes, in the slot order of [`Role::ALL`].
@@ -151,6 +158,8 @@ pub struct Variables {
     debtor_country: usize,
     creditor_country: usize,
     purpose: usize,
+    /// Slot of the first `graph.*` variable; the others follow in the order of [`Motif::ALL`].
+    graph: usize,
     /// The `country` code of every two-letter code, indexed by [`country_index`]: a lookup instead of a search.
     countries: Box<[u32; 26 * 26]>,
     /// Per role: the slot of its first variable; the role's variables follow in a fixed order.
@@ -179,6 +188,10 @@ impl Variables {
         let creditor_country = schema.var("creditor_country", country_ty);
         let purpose_ty = schema.domain("purpose", &PURPOSES);
         let purpose = schema.var("purpose", purpose_ty);
+        let graph = schema.len();
+        for motif in Motif::ALL {
+            schema.var(&format!("graph.{}", motif.name()), Ty::Integer);
+        }
         let mut countries = Box::new([OTHER_COUNTRY; 26 * 26]);
         for (code, country) in COUNTRIES[..COUNTRIES.len() - 2].iter().enumerate() {
             if let Ok(country) = CountryCode::new(country) {
@@ -214,6 +227,7 @@ impl Variables {
             debtor_country,
             creditor_country,
             purpose,
+            graph,
             countries,
             roles,
         }
@@ -233,6 +247,18 @@ impl Variables {
         let (side, rest) = (index / per_side, index % per_side);
         let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
         (side < 2 && METRICS[metric].0 == "max").then_some((horizon, side))
+    }
+
+    /// The graph detector a slot reads, if any.
+    pub fn motif_of(&self, slot: usize) -> Option<Motif> {
+        slot.checked_sub(self.graph).and_then(|i| Motif::ALL.get(i).copied())
+    }
+
+    /// Fills the `graph.*` slots from what the detectors found (after [`Variables::fill`]).
+    pub fn fill_graph(&self, facts: &GraphFacts, slots: &mut [Value]) {
+        for (i, value) in facts.values.iter().enumerate().take(MOTIFS) {
+            slots[self.graph + i] = Value::int(*value as i64);
+        }
     }
 
     /// Fills the slots of one transaction: its own fields, and the features of the roles flagged in `roles`

@@ -303,7 +303,7 @@ proptest! {
             cycle_max_length: max_len,
             ring_window: window,
             layer_window: window,
-            hub_degree: 1_000,
+            hub_degree: 128,
             search_budget: 1_000_000,
             ..GraphConfig::default()
         };

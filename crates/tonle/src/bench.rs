@@ -45,6 +45,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the money-flow graph's detectors over a simulated scenario (in memory, in event-time order) on one
+    /// thread: edges/s and per-edge latency percentiles for the update plus every detector, then each
+    /// detector alone, and the graph's memory.
+    Graph {
+        /// A preset (tiny, demo, large) or a scenario TOML file.
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also time each detector alone (one more pass per detector).
+        #[arg(long)]
+        each: bool,
+    },
     /// Run a simulation scenario on one thread and report transactions/s, per-transaction latency
     /// percentiles and peak memory; with `--to`, write it as `tonle simulate` does (a second thread encodes)
     /// and report the end-to-end rate too.
@@ -70,6 +84,7 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
         BenchCommand::Score { scenario, rules, seed } => bench_score(&scenario, &rules, seed),
+        BenchCommand::Graph { scenario, seed, each } => bench_graph(&scenario, seed, each),
     }
 }
 
@@ -293,6 +308,108 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
         batch_micros(0.99),
         batch_micros(1.0)
     );
+    if let Some(peak) = peak_rss_kib() {
+        println!(
+            "  peak memory   {:.1} MiB (the simulated transactions held in memory included)",
+            peak as f64 / 1024.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_graph(scenario: &str, seed: u64, each: bool) -> Result<ExitCode> {
+    use tonle_detect::graph::{GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+    let scenario = tonle_sim::Scenario::load(scenario)?;
+    let simulation = tonle_sim::Simulation::new(&scenario, seed);
+    let fx = simulation.fx_table();
+    let started = Instant::now();
+    let transactions: Vec<tonle_core::Transaction> = simulation.map(|labelled| labelled.tx).collect();
+    let amounts: Vec<i64> = transactions
+        .iter()
+        .map(|tx| fx.to_base(tx.amount, tx.time.date()).map(|m| m.minor()))
+        .collect::<Result<_, _>>()?;
+    let ips: Vec<Option<String>> = transactions.iter().map(|tx| tx.ip.map(|ip| ip.to_string())).collect();
+    println!(
+        "bench graph: scenario {scenario}, seed {seed}, {} transactions simulated in {:.1} s, one thread",
+        transactions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let run = |enabled: [bool; MOTIFS], timed: bool| -> Result<(f64, Vec<u64>, MoneyGraph, [u64; MOTIFS])> {
+        let mut graph = MoneyGraph::new(GraphConfig::default(), enabled).map_err(anyhow::Error::msg)?;
+        let mut facts = GraphFacts::default();
+        let mut nanos = Vec::with_capacity(if timed { transactions.len() } else { 0 });
+        let mut found = [0u64; MOTIFS];
+        let started = Instant::now();
+        for ((tx, amount), ip) in transactions.iter().zip(&amounts).zip(&ips) {
+            let edge = NewEdge {
+                id: tx.id.as_str(),
+                debtor: tx.debtor.account.as_str(),
+                creditor: tx.creditor.account.as_str(),
+                time: tx.time.millis(),
+                amount: *amount,
+                identifiers: [
+                    tx.device.as_ref().map(|d| d.as_str()),
+                    ip.as_deref(),
+                    tx.debtor.phone.as_ref().map(|p| p.as_str()),
+                    tx.creditor.phone.as_ref().map(|p| p.as_str()),
+                ],
+            };
+            if timed {
+                let start = Instant::now();
+                graph.observe(&edge, &mut facts);
+                nanos.push(start.elapsed().as_nanos() as u64);
+            } else {
+                graph.observe(&edge, &mut facts);
+            }
+            for (count, value) in found.iter_mut().zip(facts.values) {
+                *count += (value > 0) as u64;
+            }
+        }
+        Ok((started.elapsed().as_secs_f64(), nanos, graph, found))
+    };
+    let (seconds, mut nanos, graph, found) = run([true; MOTIFS], true)?;
+    nanos.sort_unstable();
+    let micros = |p: f64| percentile(&nanos, p) as f64 / 1000.0;
+    println!("every detector (MoneyGraph::observe, each call timed)");
+    println!("  time          {seconds:.3} s");
+    println!("  throughput    {:.0} edges/s", transactions.len() as f64 / seconds);
+    println!(
+        "  per-edge latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
+        micros(0.5),
+        micros(0.9),
+        micros(0.99),
+        micros(0.999),
+        micros(1.0)
+    );
+    let memory = graph.graph().memory();
+    println!(
+        "  graph at the end: {} nodes, {} edges kept ({} horizon), {:.1} MiB with the identifier index",
+        memory.nodes,
+        memory.edges,
+        tonle_detect::variables::horizon_label(graph.config().horizon),
+        graph.memory_bytes() as f64 / (1024.0 * 1024.0)
+    );
+    let counts: Vec<String> = Motif::ALL.iter().map(|m| format!("{} {}", m.name(), found[*m as usize])).collect();
+    println!("  edges with a non-zero count: {}", counts.join(", "));
+    drop(graph);
+    if each {
+        let (base, ..) = run([false; MOTIFS], false)?;
+        println!(
+            "each detector alone (one untimed pass each; the update alone: {:.0} edges/s)",
+            transactions.len() as f64 / base
+        );
+        for motif in Motif::ALL {
+            let mut enabled = [false; MOTIFS];
+            enabled[motif as usize] = true;
+            let (seconds, ..) = run(enabled, false)?;
+            println!(
+                "  {:<16} {:>9.0} edges/s  {:>6.2} µs an edge beyond the update",
+                motif.name(),
+                transactions.len() as f64 / seconds,
+                (seconds - base).max(0.0) * 1e6 / transactions.len() as f64
+            );
+        }
+    }
     if let Some(peak) = peak_rss_kib() {
         println!(
             "  peak memory   {:.1} MiB (the simulated transactions held in memory included)",

@@ -90,15 +90,15 @@ pub fn output_id(format: InputFormat, id: &str) -> Cow<'_, str> {
     Cow::Borrowed(id)
 }
 
-/// One decision as a JSON object.
-pub fn decision_json(id: &str, outcome: &Outcome, version: &str) -> Value {
+/// One decision as a JSON object; `evidence_id` writes the ids of evidence transactions as `id` is written.
+pub fn decision_json(id: &str, outcome: &Outcome, version: &str, evidence_id: &dyn Fn(&str) -> String) -> Value {
     let reasons: Vec<Value> = outcome
         .reasons
         .iter()
         .map(|reason| {
             let facts: Map<String, Value> =
                 reason.facts.iter().map(|f| (f.name.to_string(), Value::String(f.value.to_string()))).collect();
-            json!({
+            let mut object = json!({
                 "rule": reason.rule.as_str(),
                 "typology": reason.typology.as_ref().map(|t| t.as_str().to_owned()),
                 "score": reason.score,
@@ -106,7 +106,12 @@ pub fn decision_json(id: &str, outcome: &Outcome, version: &str) -> Value {
                 "shadow": reason.shadow,
                 "condition": reason.condition.as_str(),
                 "facts": facts,
-            })
+            });
+            if !reason.evidence.is_empty() {
+                let ids: Vec<String> = reason.evidence.iter().map(|e| evidence_id(e)).collect();
+                object["evidence"] = json!(ids);
+            }
+            object
         })
         .collect();
     json!({
@@ -253,7 +258,9 @@ impl Scorer {
             eprintln!("score: {version} decides from transaction {} ({}) on", self.count, tx.id);
             self.versions.push(version.to_owned());
         }
-        let line = decision_json(&output_id(self.format, tx.id.as_str()), outcome, version);
+        let format = self.format;
+        let evidence_id = move |id: &str| output_id(format, id).into_owned();
+        let line = decision_json(&output_id(self.format, tx.id.as_str()), outcome, version, &evidence_id);
         serde_json::to_writer(&mut self.out, &line)?;
         self.out.write_all(b"\n")?;
         Ok(())

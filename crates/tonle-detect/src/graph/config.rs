@@ -12,9 +12,9 @@
 //! chain_tolerance = 1.05     # ... and at most this multiple of it (fees and rounding)
 //! ring_window = "30d"        # accounts sharing a device, IP address or phone number within this window
 //! layer_window = "10d"       # bipartite and stack layers
-//! hub_degree = 50            # accounts with more counterparties than this in a window (merchants, payroll)
-//!                            # are not searched through by the layered and cycle detectors
-//! search_budget = 4096       # adjacency entries one transaction's searches may read
+//! hub_degree = 20            # accounts with more counterparties than this in a window (merchants, payroll)
+//!                            # are not searched through by the layered and cycle detectors (2 to 128)
+//! search_budget = 1024       # adjacency entries one detector's search may read per transaction
 //! evidence_limit = 32        # transactions kept as evidence per detection
 //! ```
 //!
@@ -80,8 +80,8 @@ impl Default for GraphConfig {
             chain_tolerance: 1.05,
             ring_window: 10 * DAY,
             layer_window: 10 * DAY,
-            hub_degree: 50,
-            search_budget: 4096,
+            hub_degree: 20,
+            search_budget: 1024,
             evidence_limit: 32,
         }
     }
@@ -120,8 +120,8 @@ impl GraphConfig {
         if !(self.chain_tolerance >= 1.0 && self.chain_tolerance.is_finite()) {
             return Err(format!("graph.chain_tolerance is {}, not at least 1", self.chain_tolerance));
         }
-        if self.hub_degree < 2 {
-            return Err("graph.hub_degree must be at least 2".into());
+        if !(2..=128).contains(&self.hub_degree) {
+            return Err(format!("graph.hub_degree is {}, not between 2 and 128", self.hub_degree));
         }
         if self.search_budget == 0 || self.evidence_limit == 0 {
             return Err("graph.search_budget and graph.evidence_limit must be positive".into());

@@ -3,14 +3,16 @@
 //!
 //! For a new edge `u -> v` at time `t`, every window is `(t - window, t]` (edges after `t`, which a late edge
 //! can have, are not looked at):
-//! - **fan-in**: distinct accounts that paid `v`; **fan-out**: distinct accounts `u` paid (fan window).
+//! - **fan-in**: distinct accounts that paid `v`; **fan-out**: distinct accounts `u` paid (fan window);
+//!   counted up to one more than the hub degree (a merchant's thousands of payers read as 51 by default).
 //! - **gather-scatter**: `u` as a hub: the smaller of the distinct accounts that paid `u` and the distinct
 //!   accounts `u` paid (fan window); 0 unless both are at least 2 and neither exceeds the hub degree.
 //! - **scatter-gather**: `v` as the sink of money one source scattered: the most intermediaries `m` such that
 //!   one source `s` paid `m` and `m` then paid `v` (times rising), `u` being one of them (scatter-gather
 //!   window). Hubs are not searched through.
 //! - **cycle**: the fewest edges of a cycle the new edge closes: a path `v -> ... -> u` whose times rise and
-//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length.
+//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. Accounts with more
+//!   payments in or out within the window than the hub degree are not searched through.
 //! - **chain** (a mule chain): how many hops the money of this edge has already made, each a payment passed on
 //!   within the hop time and of at least the share (at most the tolerance) of what came in: 0 when `u`
 //!   received nothing it could be passing on; 1 when it passes on a payment that came straight from its
@@ -178,6 +180,72 @@ impl Marks {
     }
 }
 
+/// A small map from node to a value: open addressing over [`SMALL_SLOTS`] slots, for at most
+/// [`SMALL_MOST`] entries (the counterparties of one window, up to a hub's degree); cleared per use.
+#[derive(Debug)]
+struct SmallMap {
+    keys: [u32; SMALL_SLOTS],
+    values: [i64; SMALL_SLOTS],
+    len: usize,
+}
+
+const SMALL_SLOTS: usize = 512;
+/// Entries a [`SmallMap`] takes; more are refused (and the hub degree is at most a third of this, so a
+/// search stops before).
+pub const SMALL_MOST: usize = 384;
+const EMPTY: u32 = u32::MAX;
+
+impl SmallMap {
+    fn new() -> SmallMap {
+        SmallMap { keys: [EMPTY; SMALL_SLOTS], values: [0; SMALL_SLOTS], len: 0 }
+    }
+
+    fn clear(&mut self) {
+        if self.len > 0 {
+            self.keys.fill(EMPTY);
+            self.len = 0;
+        }
+    }
+
+    #[inline]
+    fn slot(key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B9) >> 23) as usize
+    }
+
+    /// Inserts `key` with `value`; false if it was there (its value is kept) or the map is full.
+    #[inline]
+    fn insert(&mut self, key: u32, value: i64) -> bool {
+        let mut at = Self::slot(key);
+        loop {
+            match self.keys[at] {
+                EMPTY => {
+                    if self.len == SMALL_MOST {
+                        return false;
+                    }
+                    self.keys[at] = key;
+                    self.values[at] = value;
+                    self.len += 1;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => at = (at + 1) % SMALL_SLOTS,
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, key: u32) -> Option<i64> {
+        let mut at = Self::slot(key);
+        loop {
+            match self.keys[at] {
+                EMPTY => return None,
+                k if k == key => return Some(self.values[at]),
+                _ => at = (at + 1) % SMALL_SLOTS,
+            }
+        }
+    }
+}
+
 /// One step of a cycle search: a node reached, when, in how many hops, from which step by which edge, and
 /// the node's previous step (reached in fewer hops at a worse time).
 #[derive(Debug, Clone, Copy)]
@@ -235,6 +303,10 @@ pub struct MoneyGraph {
     a: Marks,
     b: Marks,
     c: Marks,
+    /// The few counterparties of one window (at most a hub's degree): cheaper than marks, which are spread
+    /// over every node.
+    small: Box<SmallMap>,
+    other: Box<SmallMap>,
     forward: Vec<Step>,
     backward: Vec<Step>,
     frontier: Vec<u32>,
@@ -255,6 +327,8 @@ impl MoneyGraph {
             a: Marks::default(),
             b: Marks::default(),
             c: Marks::default(),
+            small: Box::new(SmallMap::new()),
+            other: Box::new(SmallMap::new()),
             forward: Vec::new(),
             backward: Vec::new(),
             frontier: Vec::new(),
@@ -273,10 +347,15 @@ impl MoneyGraph {
         self.enabled
     }
 
-    /// Runs other detectors from now on (the graph's state is kept; a detector's state, such as a chain's
-    /// hops, builds up from the edges it sees).
-    pub fn set_enabled(&mut self, enabled: [bool; MOTIFS]) {
+    /// Takes other parameters (checked with [`GraphConfig::check`] by the caller) and detectors from now on.
+    /// The edges held are kept: a longer horizon keeps edges longer from now on, a shorter one drops the
+    /// older ones at the next edge; a detector newly run sees the edges held (a chain's hops build up from
+    /// the edges it sees).
+    pub fn reconfigure(&mut self, config: GraphConfig, enabled: [bool; MOTIFS]) {
+        self.config = config;
         self.enabled = enabled;
+        self.graph.set_horizon(config.horizon);
+        self.rings.set_window(config.ring_window);
     }
 
     /// The graph.
@@ -298,17 +377,17 @@ impl MoneyGraph {
         let c = self.config;
         let t = edge.time;
         if on_any(&[Motif::FanIn]) {
-            let (count, _) = self.fan(v, t, c.fan_window, Side::In, &mut facts.evidence[Motif::FanIn as usize]);
+            let count = self.fan(v, t, c.fan_window, Side::In, &mut facts.evidence[Motif::FanIn as usize]);
             facts.values[Motif::FanIn as usize] = count;
         }
         if on_any(&[Motif::FanOut, Motif::GatherScatter]) {
-            let (count, _) = self.fan(u, t, c.fan_window, Side::Out, &mut facts.evidence[Motif::FanOut as usize]);
+            let count = self.fan(u, t, c.fan_window, Side::Out, &mut facts.evidence[Motif::FanOut as usize]);
             facts.values[Motif::FanOut as usize] = count;
         }
         if on_any(&[Motif::GatherScatter]) {
             let out = facts.values[Motif::FanOut as usize];
             let mut evidence = std::mem::take(&mut facts.evidence[Motif::GatherScatter as usize]);
-            let (inn, _) = self.fan(u, t, c.fan_window, Side::In, &mut evidence);
+            let inn = self.fan(u, t, c.fan_window, Side::In, &mut evidence);
             let hub = c.hub_degree;
             if inn >= 2 && out >= 2 && inn <= hub && out <= hub {
                 facts.values[Motif::GatherScatter as usize] = inn.min(out);
@@ -366,15 +445,16 @@ impl MoneyGraph {
         }
     }
 
-    /// Distinct counterparties of `node` on `side` within `(t - window, t]`, and the entries read; the latest
-    /// edge with each goes to `evidence` (up to the limit).
-    fn fan(&mut self, node: u32, t: i64, window: i64, side: Side, evidence: &mut Vec<u32>) -> (u32, u32) {
+    /// Distinct counterparties of `node` on `side` within `(t - window, t]`, counted up to one more than the
+    /// hub degree; the latest edge with each goes to `evidence` (up to the limit).
+    fn fan(&mut self, node: u32, t: i64, window: i64, side: Side, evidence: &mut Vec<u32>) -> u32 {
         let n = self.graph.node(node);
+        let most = self.config.hub_degree + 1;
         let list = match side {
             Side::In => n.in_between(t - window, t.saturating_add(1)),
             Side::Out => n.out_between(t - window, t.saturating_add(1)),
         };
-        self.a.begin(self.graph.slots());
+        self.small.clear();
         let mut distinct = 0;
         let mut read = 0;
         for adj in list.rev() {
@@ -382,14 +462,17 @@ impl MoneyGraph {
             if read > self.config.search_budget {
                 break;
             }
-            if self.a.insert(adj.peer, 0) {
+            if self.small.insert(adj.peer, 0) {
                 distinct += 1;
                 if evidence.len() < self.config.evidence_limit as usize {
                     evidence.push(adj.seq);
                 }
+                if distinct == most {
+                    break;
+                }
             }
         }
-        (distinct, read)
+        distinct
     }
 
     fn scatter_gather(&mut self, m: u32, v: u32, t: i64, evidence: &mut Vec<u32>) -> u32 {
@@ -397,10 +480,10 @@ impl MoneyGraph {
         let start = t - c.scatter_gather_window;
         let end = t.saturating_add(1);
         // The sink's payers within the window: each with its latest payment's time (as its value) ...
-        self.a.begin(self.graph.slots());
+        self.small.clear();
         let mut payers = 0;
         for adj in self.graph.node(v).in_between(start, end).rev() {
-            if self.a.insert(adj.peer, adj.time) {
+            if self.small.insert(adj.peer, adj.time) {
                 payers += 1;
                 if payers > c.hub_degree {
                     return 0;
@@ -428,7 +511,7 @@ impl MoneyGraph {
                     continue;
                 }
                 // An intermediary that paid the sink after it was paid, counted once.
-                if self.a.get(adj.peer).is_some_and(|paid_on| paid_on > adj.time) && self.c.insert(adj.peer, 0) {
+                if self.small.get(adj.peer).is_some_and(|paid_on| paid_on > adj.time) && self.c.insert(adj.peer, 0) {
                     count += 1;
                 }
             }
@@ -495,8 +578,10 @@ impl MoneyGraph {
             self.next.clear();
             for &at in &self.frontier {
                 let step = self.backward[at as usize];
-                let inn = self.graph.node(step.node).in_between(start, step.time);
-                if inn.len() > hub && step.node != u {
+                let node = self.graph.node(step.node);
+                let inn = node.in_between(start, step.time);
+                // A hub (a merchant, an employer) on either side is not searched through.
+                if inn.len() > hub || node.out_between(start, t).len() > hub {
                     continue;
                 }
                 for adj in inn.rev() {
@@ -539,8 +624,9 @@ impl MoneyGraph {
             self.next.clear();
             for &at in &self.frontier {
                 let step = self.forward[at as usize];
-                let out = self.graph.node(step.node).out_between(step.time, t);
-                if out.len() > hub && step.node != v {
+                let node = self.graph.node(step.node);
+                let out = node.out_between(step.time, t);
+                if out.len() > hub || node.in_between(start, t).len() > hub {
                     continue;
                 }
                 for adj in out {
@@ -629,11 +715,14 @@ impl MoneyGraph {
         let end = t.saturating_add(1);
         let hub = c.hub_degree;
         // `u`'s payees.
-        self.a.begin(self.graph.slots());
+        self.small.clear();
         let mut payees = 0;
-        for adj in self.graph.node(u).out_between(start, end) {
-            if self.a.insert(adj.peer, 0) {
+        for adj in self.graph.node(u).out_between(start, end).rev() {
+            if self.small.insert(adj.peer, 0) {
                 payees += 1;
+                if payees > hub {
+                    return (0, 0);
+                }
             }
         }
         if !(2..=hub).contains(&payees) {
@@ -641,11 +730,14 @@ impl MoneyGraph {
         }
         // `v`'s payers.
         let payers: Vec<u32> = {
-            self.b.begin(self.graph.slots());
+            self.other.clear();
             let mut payers = Vec::new();
-            for adj in self.graph.node(v).in_between(start, end) {
-                if self.b.insert(adj.peer, 0) {
+            for adj in self.graph.node(v).in_between(start, end).rev() {
+                if self.other.insert(adj.peer, 0) {
                     payers.push(adj.peer);
+                    if payers.len() > hub as usize {
+                        return (0, 0);
+                    }
                 }
             }
             payers
@@ -658,7 +750,7 @@ impl MoneyGraph {
         let mut budget = c.search_budget as i64;
         let mut covered = 0u32;
         let mut paying = 0u32;
-        self.b.begin(self.graph.slots());
+        self.other.clear();
         for &payer in &payers {
             let out = self.graph.node(payer).out_between(start, end);
             if out.len() > 4 * hub as usize {
@@ -667,9 +759,9 @@ impl MoneyGraph {
             let before = self.layer.len();
             for adj in out {
                 budget -= 1;
-                if self.a.get(adj.peer).is_some() && !self.layer[before..].iter().any(|p| p.payee == adj.peer) {
+                if self.small.get(adj.peer).is_some() && !self.layer[before..].iter().any(|p| p.payee == adj.peer) {
                     self.layer.push(Pair { payer, payee: adj.peer, seq: adj.seq, time: adj.time });
-                    if self.b.insert(adj.peer, 0) {
+                    if self.other.insert(adj.peer, 0) {
                         covered += 1;
                     }
                 }

@@ -40,6 +40,11 @@ impl Rings {
         Rings { window, ..Rings::default() }
     }
 
+    /// Remembers uses for `window` ms from now on.
+    pub fn set_window(&mut self, window: i64) {
+        self.window = window;
+    }
+
     /// Records that `node` used the identifier at `time` (edge `seq`) and returns the accounts seen with it
     /// within the window before `time`, this one included, latest use each. `watermark` is the latest event
     /// time seen: uses the window has passed by then are forgotten.

@@ -96,6 +96,11 @@ impl TemporalGraph {
         TemporalGraph { horizon, watermark: i64::MIN, ..TemporalGraph::default() }
     }
 
+    /// Keeps edges for `horizon` ms from the next edge on.
+    pub fn set_horizon(&mut self, horizon: i64) {
+        self.horizon = horizon;
+    }
+
     /// The node of an account, if it has edges within the horizon.
     pub fn node_of(&self, account: &str) -> Option<u32> {
         self.index.get(account).copied()

@@ -8,7 +8,8 @@
 //!   single rule that fires alone.
 //! - **Reasons**: every rule that fired, live or shadow, in file order, with its typology, score, action,
 //!   condition and the value of every variable the condition reads. Shadow rules are marked and change
-//!   neither the decision nor the score.
+//!   neither the decision nor the score. The engine adds the evidence of the graph detectors a rule reads
+//!   (the ids of the transactions they found).
 
 use compact_str::CompactString;
 use tonle_core::{Decision, Fact, Reason};
@@ -64,6 +65,7 @@ impl RuleSet {
                 facts,
                 condition: CompactString::from(rule.condition.as_str()),
                 shadow,
+                evidence: Vec::new(),
             });
         }
         Outcome { decision, score: 1.0 - clean, reasons, ruleset_version: std::sync::Arc::clone(&self.version) }

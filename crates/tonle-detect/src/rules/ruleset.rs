@@ -16,6 +16,9 @@
 //! '''
 //! ```
 //!
+//! An optional `[graph]` table sets the money-flow graph's windows and thresholds, which rules reading
+//! `graph.*` use ([`crate::graph::config`]).
+//!
 //! Every error names the file and the rule; an error in a condition also names the line and column in the
 //! file. A rule set's version is a fingerprint of its file's bytes, so every decision can say which rules
 //! took it, and two files with the same text have the same version.
@@ -26,6 +29,7 @@ use serde::Deserialize;
 use tonle_core::{Decision, Typology};
 
 use super::expr::{compile, Expr, Schema, Value};
+use crate::graph::GraphConfig;
 
 /// tonle's default rule set for the region's typologies (`rules/default.toml` in this crate).
 pub const DEFAULT_RULES: &str = include_str!("../../rules/default.toml");
@@ -69,6 +73,8 @@ pub struct RuleSet {
     pub version: std::sync::Arc<str>,
     /// Its rules, in file order.
     pub rules: Vec<Rule>,
+    /// The money-flow graph's parameters: the file's `[graph]` table (defaults for the keys it omits).
+    pub graph: GraphConfig,
 }
 
 /// A rule file that cannot be used.
@@ -112,6 +118,8 @@ pub enum RuleSetError {
 #[serde(deny_unknown_fields)]
 struct File {
     name: String,
+    #[serde(default)]
+    graph: GraphConfig,
     #[serde(default, rename = "rule")]
     rules: Vec<RuleEntry>,
 }
@@ -142,6 +150,7 @@ impl RuleSet {
             origin: origin.to_owned(),
             message: e.to_string().trim().to_owned(),
         })?;
+        file.graph.check().map_err(|message| RuleSetError::Syntax { origin: origin.to_owned(), message })?;
         let mut seen = BTreeSet::new();
         let mut rules = Vec::with_capacity(file.rules.len());
         for entry in file.rules {
@@ -189,7 +198,7 @@ impl RuleSet {
             });
         }
         let version = format!("{}@{:016x}", file.name, fingerprint(text.as_bytes())).into();
-        Ok(RuleSet { version, name: file.name, rules })
+        Ok(RuleSet { version, name: file.name, rules, graph: file.graph })
     }
 
     /// The indices of the rules whose condition holds for these slots, in file order, appended to `fired`.
