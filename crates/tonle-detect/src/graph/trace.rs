@@ -614,8 +614,12 @@ impl Flows {
         while self.next <= index && self.next < len {
             self.step(ledger, method);
         }
-        // The outflow was replayed above; an empty split (nothing to follow) would only hide a caller's error.
-        self.sources.get(&position).cloned().unwrap_or_default()
+        // The outflow was replayed above, so it is there; were it not (a transaction of another account), all
+        // of it would count as untraced, which keeps every total exact.
+        self.sources
+            .get(&position)
+            .cloned()
+            .unwrap_or_else(|| Split { parts: Vec::new(), rest: ledger.entry(position).debited })
     }
 
     /// Where one of the account's inflows went, and what is still held of it at the end of the file.
@@ -666,7 +670,12 @@ fn apportion(amount: i64, weights: &[i64], room: &[i64]) -> Vec<i64> {
             }
         }
     }
+    // Unreachable while callers keep `amount` within the room; if not, the last part (the caller's rest: held
+    // or untraced) takes what is left, so that totals stay exact.
     debug_assert_eq!(rest, 0, "apportion: {amount} over {weights:?} with room {room:?}");
+    if let Some(last) = shares.last_mut() {
+        *last += rest;
+    }
     shares
 }
 
