@@ -8,6 +8,7 @@ mod progress;
 mod score;
 mod simulate;
 mod stats;
+mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Generate labelled scam and laundering traffic for South-East Asia, with its ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Follow the money from an account or a transaction, forward or backward, by FIFO or haircut: accounts
+    /// reached, transactions followed and paths with the amounts attributed, as JSON and GraphML.
+    Trace(trace::TraceArgs),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Trace(args) => trace::run(&args),
         Command::Bench(command) => bench::run(command),
     };
     match result {

@@ -7,11 +7,13 @@
 //!   count for rules and the transaction ids of what it found.
 //! - [`rings`]: accounts sharing a device, IP address or phone number.
 //! - [`config`]: the parameters, a rule file's `[graph]` table.
+//! - [`trace`]: follow-the-money tracing over a ledger of transactions, FIFO or haircut, forward or backward.
 
 pub mod config;
 pub mod motifs;
 pub mod rings;
 pub mod temporal;
+pub mod trace;
 
 pub use config::GraphConfig;
 pub use motifs::{GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
