@@ -131,10 +131,35 @@ pub(crate) fn partial_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// Where to write `out` while it is written: a `.partial` sibling renamed into place when complete, or `out`
+/// itself when it exists and is not a regular file (`/dev/null`, a named pipe), which must never be replaced.
+pub(crate) fn staging_path(out: &Path) -> PathBuf {
+    if std::fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+        out.to_owned()
+    } else {
+        partial_path(out)
+    }
+}
+
+/// Moves the finished output from where it was staged (see [`staging_path`]) to `out`.
+pub(crate) fn finish_staged(staged: &Path, out: &Path) -> Result<()> {
+    if staged != out {
+        std::fs::rename(staged, out).with_context(|| format!("cannot move the finished output to {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// Removes a staged output after a failure (never `out` itself, which was not a regular file).
+pub(crate) fn abandon_staged(staged: &Path, out: &Path) {
+    if staged != out {
+        let _ = std::fs::remove_file(staged);
+    }
+}
+
 /// Reads the inputs into one native file, as `tonle import` does; `after_each` runs after each record is
 /// written (the benchmark times with it). The output appears under its name only when complete.
 pub fn import_files(input: &InputArgs, files: &[PathBuf], out: &Path, mut after_each: impl FnMut()) -> Result<Outcome> {
-    let partial = partial_path(out);
+    let partial = staging_path(out);
     let format = OutputFormat::from_path(out)?;
     let mut writer = create_writer(&partial, format)?;
     let outcome = read_all(input, files, |record| {
@@ -146,12 +171,12 @@ pub fn import_files(input: &InputArgs, files: &[PathBuf], out: &Path, mut after_
         Ok(outcome) => outcome,
         Err(error) => {
             drop(writer);
-            let _ = std::fs::remove_file(&partial);
+            abandon_staged(&partial, out);
             return Err(error);
         }
     };
     writer.finish()?;
-    std::fs::rename(&partial, out).with_context(|| format!("cannot move the finished output to {}", out.display()))?;
+    finish_staged(&partial, out)?;
     Ok(outcome)
 }
 

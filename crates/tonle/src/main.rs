@@ -3,6 +3,7 @@
 mod backtest;
 mod bench;
 mod distinct;
+mod graph;
 mod import;
 mod progress;
 mod score;
@@ -41,6 +42,9 @@ enum Command {
     /// Follow the money from an account or a transaction, forward or backward, by FIFO or haircut: accounts
     /// reached, transactions followed and paths with the amounts attributed, as JSON and GraphML.
     Trace(trace::TraceArgs),
+    /// Run the money-flow graph's detectors over whole files: the transactions each detector flags, with
+    /// their evidence, and per detector its precision and recall per typology against the files' labels.
+    Graph(graph::GraphArgs),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Trace(args) => trace::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Bench(command) => bench::run(command),
     };
     match result {

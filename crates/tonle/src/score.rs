@@ -20,7 +20,7 @@ use tonle_detect::rules::decide::Outcome;
 use tonle_detect::variables::ROLE_PREFIXES;
 use tonle_formats::{read_fx_table, InputFormat};
 
-use crate::import::{close, partial_path, read_all};
+use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
 use crate::InputArgs;
 
 /// How often `--watch-rules` looks at the rule file's modification time.
@@ -153,19 +153,18 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         true => Some(Watcher::start(args.rules.clone(), engine.reloader())),
         false => None,
     };
-    let partial = partial_path(&args.out);
+    let partial = staging_path(&args.out);
     let result = score_into(&mut engine, args, &partial);
     if let Some(watcher) = watcher {
         watcher.stop();
     }
     match result {
         Ok(outcome) => {
-            std::fs::rename(&partial, &args.out)
-                .with_context(|| format!("cannot move the finished output to {}", args.out.display()))?;
+            finish_staged(&partial, &args.out)?;
             Ok(close(&outcome, "score"))
         }
         Err(error) => {
-            let _ = std::fs::remove_file(&partial);
+            abandon_staged(&partial, &args.out);
             Err(error)
         }
     }

@@ -20,7 +20,7 @@ use tonle_detect::graph::trace::{
 };
 use tonle_formats::read_fx_table;
 
-use crate::import::{close, partial_path, read_all};
+use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
 use crate::InputArgs;
 
 /// `tonle trace`'s options. The input format is `--format` here, as `--from` names the start.
@@ -149,15 +149,9 @@ fn resolve(text: &str, ledger: &Ledger) -> Result<Start> {
 /// Writes `path` through a `.partial` file renamed into place when complete; a path that exists and is not a
 /// regular file (`/dev/null`, a named pipe) is written directly, never replaced.
 fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let file = File::options().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut out = BufWriter::new(file);
-        write(&mut out).and_then(|()| Ok(out.flush()?)).with_context(|| format!("cannot write {}", path.display()))?;
-        return Ok(());
-    }
-    let partial = partial_path(path);
-    let result = File::create(&partial)
-        .with_context(|| format!("cannot create {}", partial.display()))
+    let staged = staging_path(path);
+    let result = File::create(&staged)
+        .with_context(|| format!("cannot create {}", staged.display()))
         .and_then(|file| {
             let mut out = BufWriter::new(file);
             write(&mut out)?;
@@ -166,10 +160,9 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
         })
         .with_context(|| format!("cannot write {}", path.display()));
     match result {
-        Ok(()) => std::fs::rename(&partial, path)
-            .with_context(|| format!("cannot move the finished output to {}", path.display())),
+        Ok(()) => finish_staged(&staged, path),
         Err(error) => {
-            let _ = std::fs::remove_file(&partial);
+            abandon_staged(&staged, path);
             Err(error)
         }
     }
