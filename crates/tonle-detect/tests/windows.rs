@@ -30,11 +30,13 @@ fn counterparty(event: &Event, slot: usize) -> &str {
     event.keys[other].as_deref().unwrap()
 }
 
-/// A stream: a clock that moves forward by up to 40 minutes, each event up to the lateness bound behind it.
+/// A stream: a clock that moves forward by up to 40 minutes, each event up to the lateness bound behind it;
+/// some steps are whole minutes, so that events fall exactly on window boundaries (the horizons are whole
+/// minutes too).
 fn stream() -> impl Strategy<Value = Vec<Event>> {
     let event = (
-        0i64..40 * MINUTE,
-        prop_oneof![3 => Just(0i64), 1 => 0..=LATENESS],
+        prop_oneof![0i64..40 * MINUTE, (0i64..40).prop_map(|m| m * MINUTE)],
+        prop_oneof![3 => Just(0i64), 1 => 0..=LATENESS, 1 => (0..=LATENESS / MINUTE).prop_map(|m| m * MINUTE)],
         1i64..1_000,
         0usize..5,
         0usize..5,
