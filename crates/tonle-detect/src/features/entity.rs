@@ -41,7 +41,7 @@ pub struct Entity {
     pub tail_bounds: [u32; MAX_HORIZONS],
     /// Per horizon: the window's counts (only the first `horizons` are used).
     pub windows: [Window; MAX_HORIZONS],
-    /// The maxima the store keeps, in the order of its configuration.
+    /// Per side, the candidates for the maxima the store keeps (over the side's longest kept horizon).
     pub maxima: MaxQueues,
     /// Per counterparty and side: its latest event with this entity.
     pub counterparties: Counterparties,

@@ -106,8 +106,9 @@ pub struct WindowConfig {
     /// side needs the creditor role tracked). Tracking only what the rules read is the cheapest speed-up:
     /// each role costs about as much as the others.
     pub roles: [bool; SLOTS],
-    /// Per horizon and side (out, in): whether the window's largest amount is kept. Each kept maximum costs
-    /// every entity a small queue; one not kept reads 0.
+    /// Per horizon and side (out, in): whether the window's largest amount is kept. A side with a kept
+    /// maximum costs every entity a small queue over the longest horizon kept on that side (the shorter ones
+    /// kept on that side are read off the same queue); a maximum not kept reads 0.
     pub maxima: [[bool; 2]; MAX_HORIZONS],
 }
 
@@ -230,8 +231,10 @@ pub struct FeatureStore {
     horizons: Vec<i64>,
     memory: i64,
     max_lateness: i64,
-    /// The (horizon, side) of each kept maximum, in the order of every entity's queues.
-    maxima: Vec<(usize, usize)>,
+    /// Per horizon and side: whether its maximum is kept (only the first `horizons.len()` can be).
+    maxima: [[bool; 2]; MAX_HORIZONS],
+    /// Per side: the longest horizon whose maximum is kept, which its queue spans (`None` if none is kept).
+    maxima_span: [Option<i64>; 2],
     ids: [FxHashMap<CompactString, u32>; 4],
     entities: Vec<Entity>,
     reservoir: Reservoir,
@@ -301,11 +304,13 @@ impl FeatureStore {
         if config.sweep_every == 0 || config.sweep_every > 1 << 20 {
             return Err(FeatureError::Config("sweep_every must be 1 to 2^20 events".into()));
         }
-        let mut maxima = Vec::new();
+        let mut maxima = [[false; 2]; MAX_HORIZONS];
+        let mut maxima_span = [None; 2];
         for (horizon, sides) in config.maxima.iter().enumerate().take(h.len()) {
             for (side, kept) in sides.iter().enumerate() {
                 if *kept {
-                    maxima.push((horizon, side));
+                    maxima[horizon][side] = true;
+                    maxima_span[side] = Some(h[horizon]);
                 }
             }
         }
@@ -314,6 +319,7 @@ impl FeatureStore {
             memory: config.memory,
             max_lateness: config.max_lateness,
             maxima,
+            maxima_span,
             ids: Default::default(),
             entities: Vec::new(),
             reservoir: Reservoir::default(),
@@ -560,10 +566,13 @@ impl FeatureStore {
             let joins = previous.is_none_or(|p| p <= t - horizon);
             add(&mut entity.windows[h], side, amount, is_new, joins);
         }
-        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
-            entity.maxima.expire(queue, t - horizons[*h]);
-            if *queue_side == side {
-                entity.maxima.push(queue, t, amount);
+        // One queue per side, over its longest kept horizon; the shorter ones are read off it.
+        for (queue_side, span) in self.maxima_span.iter().enumerate() {
+            if let Some(span) = span {
+                entity.maxima.expire(queue_side, t - span);
+                if queue_side == side {
+                    entity.maxima.push(side, t, amount);
+                }
             }
         }
         // Expiring an older event with this counterparty no longer removes it from a window.
@@ -624,10 +633,8 @@ impl FeatureStore {
                 entity.tail_bounds[h] = seconds_floor(t);
             }
         }
-        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
-            if *queue_side == side && t > entity.head_time - self.horizons[*h] {
-                entity.maxima.insert(queue, t, amount);
-            }
+        if self.maxima_span[side].is_some_and(|span| t > entity.head_time - span) {
+            entity.maxima.insert(side, t, amount);
         }
         if latest_time.is_none_or(|p| p <= t) {
             if let Some(previous) = latest {
@@ -660,8 +667,12 @@ impl FeatureStore {
                 };
             }
         }
-        for (queue, (h, side)) in self.maxima.iter().enumerate() {
-            features.windows[*h][*side].max = entity.maxima.max(queue);
+        for (h, horizon) in self.horizons.iter().enumerate() {
+            for side in 0..2 {
+                if self.maxima[h][side] {
+                    features.windows[h][side].max = entity.maxima.max(side, entity.head_time - horizon);
+                }
+            }
         }
         features
     }
@@ -700,14 +711,10 @@ impl FeatureStore {
             }
             cursor = record.next[slot];
         }
-        let mut kept = [[false; 2]; MAX_HORIZONS];
-        for (h, side) in &self.maxima {
-            kept[*h][*side] = true;
-        }
         for (h, sides) in distinct.iter().enumerate() {
             for (side, counterparties) in sides.iter().enumerate() {
                 features.windows[h][side].distinct = counterparties.len() as u32;
-                if !kept[h][side] {
+                if !self.maxima[h][side] {
                     features.windows[h][side].max = 0;
                 }
             }
@@ -759,8 +766,10 @@ impl FeatureStore {
             let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
             expire(tail, bound, &mut entity.windows[h], reservoir, before - 1);
         }
-        for queue in 0..self.maxima.len() {
-            entity.maxima.expire(queue, before - 1);
+        for side in 0..2 {
+            if self.maxima_span[side].is_some() {
+                entity.maxima.expire(side, before - 1);
+            }
         }
         entity.maxima.shrink();
         while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
