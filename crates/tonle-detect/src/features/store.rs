@@ -6,6 +6,7 @@ use tonle_core::Transaction;
 
 use super::counterparties::Key;
 use super::entity::{seconds_floor, Entity, Window};
+use super::maxima::Layout;
 use super::reservoir::{link, slot_of, Link, Record, Reservoir, MAX_HELD, NO_LINK, SLOTS};
 use super::{prefetch, MAX_HORIZONS};
 
@@ -233,8 +234,8 @@ pub struct FeatureStore {
     max_lateness: i64,
     /// Per horizon and side: whether its maximum is kept (only the first `horizons.len()` can be).
     maxima: [[bool; 2]; MAX_HORIZONS],
-    /// Per side: the longest horizon whose maximum is kept, which its queue spans (`None` if none is kept).
-    maxima_span: [Option<i64>; 2],
+    /// Per side, the longest horizon whose maximum is kept, which its queue spans; and the candidates' size.
+    maxima_layout: Layout,
     ids: [FxHashMap<CompactString, u32>; 4],
     entities: Vec<Entity>,
     reservoir: Reservoir,
@@ -319,7 +320,7 @@ impl FeatureStore {
             memory: config.memory,
             max_lateness: config.max_lateness,
             maxima,
-            maxima_span,
+            maxima_layout: Layout::new(maxima_span),
             ids: Default::default(),
             entities: Vec::new(),
             reservoir: Reservoir::default(),
@@ -567,13 +568,10 @@ impl FeatureStore {
             add(&mut entity.windows[h], side, amount, is_new, joins);
         }
         // One queue per side, over its longest kept horizon; the shorter ones are read off it.
-        for (queue_side, span) in self.maxima_span.iter().enumerate() {
-            if let Some(span) = span {
-                entity.maxima.expire(queue_side, t - span);
-                if queue_side == side {
-                    entity.maxima.push(side, t, amount);
-                }
-            }
+        let layout = &self.maxima_layout;
+        entity.maxima.advance(layout, t);
+        if layout.span(side).is_some() {
+            entity.maxima.push(layout, side, t, amount);
         }
         // Expiring an older event with this counterparty no longer removes it from a window.
         if let Some(previous) = previous_link {
@@ -633,8 +631,9 @@ impl FeatureStore {
                 entity.tail_bounds[h] = seconds_floor(t);
             }
         }
-        if self.maxima_span[side].is_some_and(|span| t > entity.head_time - span) {
-            entity.maxima.insert(side, t, amount);
+        let layout = &self.maxima_layout;
+        if layout.span(side).is_some_and(|span| t > entity.head_time - span) {
+            entity.maxima.insert(layout, side, t, amount);
         }
         if latest_time.is_none_or(|p| p <= t) {
             if let Some(previous) = latest {
@@ -670,7 +669,8 @@ impl FeatureStore {
         for (h, horizon) in self.horizons.iter().enumerate() {
             for side in 0..2 {
                 if self.maxima[h][side] {
-                    features.windows[h][side].max = entity.maxima.max(side, entity.head_time - horizon);
+                    features.windows[h][side].max =
+                        entity.maxima.max(&self.maxima_layout, side, entity.head_time - horizon);
                 }
             }
         }
@@ -767,11 +767,9 @@ impl FeatureStore {
             expire(tail, bound, &mut entity.windows[h], reservoir, before - 1);
         }
         for side in 0..2 {
-            if self.maxima_span[side].is_some() {
-                entity.maxima.expire(side, before - 1);
-            }
+            entity.maxima.expire(&self.maxima_layout, side, before - 1);
         }
-        entity.maxima.shrink();
+        entity.maxima.shrink(&self.maxima_layout);
         while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
             entity.before_anchor = entity.before_anchor.max(record.time);
             entity.anchor = record.next[slot_of(entity.anchor)];
