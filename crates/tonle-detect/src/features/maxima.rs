@@ -75,7 +75,7 @@ pub struct MaxQueues {
 impl MaxQueues {
     /// Candidates held, both sides.
     #[inline]
-    fn len(&self, layout: &Layout) -> usize {
+    pub fn len(&self, layout: &Layout) -> usize {
         self.words.len() / layout.words()
     }
 

@@ -212,6 +212,8 @@ pub struct MemoryReport {
     pub counterparties: usize,
     /// Bytes of the counterparty tables' allocations (included in `entity_bytes`).
     pub counterparty_bytes: usize,
+    /// Candidates held for the maxima, over all entities.
+    pub maxima_candidates: usize,
     /// Bytes of the maxima's candidates (included in `entity_bytes`).
     pub maxima_bytes: usize,
     /// Bytes of the index from keys to entities (included in `entity_bytes`).
@@ -787,13 +789,14 @@ impl FeatureStore {
     pub fn memory(&self) -> MemoryReport {
         let mut total = 0;
         let mut max = 0;
-        let (mut counterparties, mut counterparty_bytes, mut maxima_bytes) = (0, 0, 0);
+        let (mut counterparties, mut counterparty_bytes, mut maxima_candidates, mut maxima_bytes) = (0, 0, 0, 0);
         for entity in &self.entities {
             let bytes = entity.bytes();
             total += bytes;
             max = max.max(bytes);
             counterparties += entity.counterparties.len();
             counterparty_bytes += entity.counterparties.heap_bytes();
+            maxima_candidates += entity.maxima.len(&self.maxima_layout);
             maxima_bytes += entity.maxima.heap_bytes();
         }
         let index: usize =
@@ -804,6 +807,7 @@ impl FeatureStore {
             entity_bytes_max: max,
             counterparties,
             counterparty_bytes,
+            maxima_candidates,
             maxima_bytes,
             index_bytes: index,
             events: self.reservoir.len(),
