@@ -48,8 +48,9 @@ impl Counterparties {
                         *self = Counterparties::Large(map);
                     } else {
                         if entries.len() == entries.capacity() {
-                            // Grow by a quarter, not double: this table is most of an entity's memory.
-                            entries.reserve_exact((entries.len() / 4).max(4));
+                            // Grow by a sixteenth (at least 4 entries), not double: this table is most of an
+                            // entity's memory. The housekeeping gives spare room back at each visit.
+                            entries.reserve_exact((entries.len() / 16).max(4));
                         }
                         entries.insert(i, (key, link));
                     }
@@ -85,9 +86,7 @@ impl Counterparties {
         match self {
             Counterparties::Small(entries) => {
                 entries.retain(|e| keep(e.1));
-                if entries.capacity() > entries.len() + entries.len() / 2 + 4 {
-                    entries.shrink_to(entries.len() + entries.len() / 4);
-                }
+                entries.shrink_to_fit();
             }
             Counterparties::Large(map) => {
                 map.retain(|_, link| keep(*link));
@@ -162,5 +161,6 @@ mod tests {
             assert_eq!(table.get(key), model.get(&key).copied());
         }
         assert!(table.heap_bytes() < 200);
+        assert_eq!(table.heap_bytes(), table.len() * 8, "no spare room left after retain");
     }
 }
