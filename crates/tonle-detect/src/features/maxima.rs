@@ -203,8 +203,9 @@ impl MaxQueues {
         candidate[words - 1] = (amount >> 32) as u32;
         let candidate = &candidate[..words];
         if outweighed.is_empty() && self.words.len() == self.words.capacity() {
-            // Grow by a quarter, not double: candidates are a good part of an entity's memory.
-            self.words.reserve_exact((self.len(layout) / 4 + 2) * words);
+            // Grow by a sixteenth (at least 2 candidates), not double: candidates are a good part of an
+            // entity's memory. The housekeeping gives spare room back at each visit.
+            self.words.reserve_exact((self.len(layout) / 16 + 2) * words);
         }
         let removed = outweighed.len() as u32;
         let at = outweighed.start * words..outweighed.end * words;
@@ -221,9 +222,7 @@ impl MaxQueues {
     /// Gives back spare room (the store's housekeeping calls this at each visit).
     pub fn shrink(&mut self, layout: &Layout) {
         let (len, words) = (self.len(layout), layout.words());
-        if self.words.capacity() > (len + len / 4 + 2) * words {
-            self.words.shrink_to((len + len / 8 + 1) * words);
-        }
+        self.words.shrink_to(len * words);
     }
 
     /// The largest amount of side `side` after `start` (0 when there is none), its window `(start, now]`
