@@ -76,3 +76,16 @@ impl Entity {
 pub fn seconds_floor(millis: i64) -> u32 {
     millis.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_sizes() {
+        // The fixed part of every entity's state: a change here shows in the memory figures.
+        assert_eq!(std::mem::size_of::<Counterparties>(), 24);
+        assert_eq!(std::mem::size_of::<MaxQueues>(), 32);
+        assert_eq!(std::mem::size_of::<Entity>(), 328);
+    }
+}

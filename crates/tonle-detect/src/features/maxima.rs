@@ -16,6 +16,8 @@
 
 use std::ops::Range;
 
+use super::buffer;
+
 /// Time offsets from the base are below this.
 const OFFSET_LIMIT: i64 = 1 << 32;
 
@@ -69,14 +71,16 @@ pub struct MaxQueues {
     base: i64,
     /// The out side's number of candidates; the in side's follow them.
     out_len: u32,
-    words: Vec<u32>,
+    /// Words in use (the rest of `words` is spare room).
+    len: u32,
+    words: Box<[u32]>,
 }
 
 impl MaxQueues {
     /// Candidates held, both sides.
     #[inline]
     pub fn len(&self, layout: &Layout) -> usize {
-        self.words.len() / layout.words()
+        self.len as usize / layout.words()
     }
 
     /// Side `side`'s candidates, by number.
@@ -128,14 +132,14 @@ impl MaxQueues {
                 self.expire(layout, side, now - span);
             }
         }
-        if !layout.wide && (self.words.is_empty() || now - self.base >= OFFSET_LIMIT) {
+        if !layout.wide && (self.len == 0 || now - self.base >= OFFSET_LIMIT) {
             self.rebase(now - layout.longest + 1);
         }
     }
 
     /// Counts offsets from `base` (every candidate is at or after it).
     fn rebase(&mut self, base: i64) {
-        for k in 0..self.words.len() / 3 {
+        for k in 0..self.len as usize / 3 {
             let time = self.base + self.words[3 * k] as i64;
             debug_assert!(time >= base && time - base < OFFSET_LIMIT);
             self.words[3 * k] = (time - base) as u32;
@@ -154,7 +158,7 @@ impl MaxQueues {
         let gone = end - range.start;
         if gone > 0 {
             let words = layout.words();
-            self.words.drain(range.start * words..end * words);
+            buffer::splice(&mut self.words, &mut self.len, range.start * words..end * words, &[], 0);
             if side == 0 {
                 self.out_len -= gone as u32;
             }
@@ -201,28 +205,20 @@ impl MaxQueues {
         }
         candidate[words - 2] = amount as u32;
         candidate[words - 1] = (amount >> 32) as u32;
-        let candidate = &candidate[..words];
-        if outweighed.is_empty() && self.words.len() == self.words.capacity() {
-            // Grow by a sixteenth (at least 2 candidates), not double: candidates are a good part of an
-            // entity's memory. The housekeeping gives spare room back at each visit.
-            self.words.reserve_exact((self.len(layout) / 16 + 2) * words);
-        }
+        // When full, grow by a sixteenth (at least 2 candidates), not double: candidates are a good part of an
+        // entity's memory. The housekeeping gives spare room back at each visit.
+        let spare = (self.len(layout) / 16 + 1) * words;
         let removed = outweighed.len() as u32;
         let at = outweighed.start * words..outweighed.end * words;
-        if removed == 1 {
-            self.words[at].copy_from_slice(candidate);
-        } else {
-            self.words.splice(at, candidate.iter().copied());
-        }
+        buffer::splice(&mut self.words, &mut self.len, at, &candidate[..words], spare);
         if side == 0 {
             self.out_len = self.out_len + 1 - removed;
         }
     }
 
     /// Gives back spare room (the store's housekeeping calls this at each visit).
-    pub fn shrink(&mut self, layout: &Layout) {
-        let (len, words) = (self.len(layout), layout.words());
-        self.words.shrink_to(len * words);
+    pub fn shrink(&mut self) {
+        buffer::trim(&mut self.words, self.len);
     }
 
     /// The largest amount of side `side` after `start` (0 when there is none), its window `(start, now]`
@@ -241,14 +237,14 @@ impl MaxQueues {
     /// Asks the CPU to start loading the candidates (up to 512 bytes).
     #[inline]
     pub fn prefetch(&self) {
-        for chunk in self.words.chunks(16).take(8) {
+        for chunk in self.words[..self.len as usize].chunks(16).take(8) {
             super::prefetch(&chunk[0]);
         }
     }
 
     /// Bytes allocated.
     pub fn heap_bytes(&self) -> usize {
-        self.words.capacity() * std::mem::size_of::<u32>()
+        self.words.len() * std::mem::size_of::<u32>()
     }
 }
 
@@ -316,7 +312,7 @@ mod tests {
                 continue;
             }
             if round % 500 == 0 {
-                queues.shrink(&layout);
+                queues.shrink();
             }
             events[side].push((time, amount));
             for (s, w) in widths.iter().enumerate() {

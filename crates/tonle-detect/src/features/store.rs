@@ -771,7 +771,7 @@ impl FeatureStore {
         for side in 0..2 {
             entity.maxima.expire(&self.maxima_layout, side, before - 1);
         }
-        entity.maxima.shrink(&self.maxima_layout);
+        entity.maxima.shrink();
         while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
             entity.before_anchor = entity.before_anchor.max(record.time);
             entity.anchor = record.next[slot_of(entity.anchor)];
