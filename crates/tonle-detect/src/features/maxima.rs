@@ -132,7 +132,7 @@ impl MaxQueues {
                 self.expire(layout, side, now - span);
             }
         }
-        if !layout.wide && (self.len == 0 || now - self.base >= OFFSET_LIMIT) {
+        if !layout.wide && layout.longest > 0 && (self.len == 0 || now - self.base >= OFFSET_LIMIT) {
             self.rebase(now - layout.longest + 1);
         }
     }
