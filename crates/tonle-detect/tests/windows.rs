@@ -9,6 +9,7 @@ use tonle_detect::features::{EventKeys, FeatureError, FeatureStore, Role, SideFe
 const MINUTE: i64 = 60_000;
 const HORIZONS: [i64; 3] = [5 * MINUTE, 30 * MINUTE, 120 * MINUTE];
 const LATENESS: i64 = 10 * MINUTE;
+const ORIGIN: i64 = 1_700_000_000_000;
 
 #[derive(Debug, Clone)]
 struct Event {
@@ -30,11 +31,13 @@ fn counterparty(event: &Event, slot: usize) -> &str {
     event.keys[other].as_deref().unwrap()
 }
 
-/// A stream: a clock that moves forward by up to 40 minutes, each event up to the lateness bound behind it.
+/// A stream: a clock that moves forward by up to 40 minutes, each event up to the lateness bound behind it;
+/// some steps are whole minutes, so that events fall exactly on window boundaries (the horizons are whole
+/// minutes too).
 fn stream() -> impl Strategy<Value = Vec<Event>> {
     let event = (
-        0i64..40 * MINUTE,
-        prop_oneof![3 => Just(0i64), 1 => 0..=LATENESS],
+        prop_oneof![0i64..40 * MINUTE, (0i64..40).prop_map(|m| m * MINUTE)],
+        prop_oneof![3 => Just(0i64), 1 => 0..=LATENESS, 1 => (0..=LATENESS / MINUTE).prop_map(|m| m * MINUTE)],
         1i64..1_000,
         0usize..5,
         0usize..5,
@@ -44,7 +47,7 @@ fn stream() -> impl Strategy<Value = Vec<Event>> {
         proptest::option::of(0usize..2),
     );
     proptest::collection::vec(event, 1..120).prop_map(|raw| {
-        let mut clock = 1_700_000_000_000i64;
+        let mut clock = ORIGIN;
         raw.into_iter()
             .map(|(step, behind, amount, debtor, creditor, party, device, phone_a, phone_b)| {
                 clock += step;
@@ -73,10 +76,11 @@ struct Naive<'a> {
     new: Vec<[bool; 7]>,
     /// Per horizon and side: whether the store keeps the maximum (else it reads 0).
     maxima: [[bool; 2]; 5],
+    horizons: [i64; 3],
 }
 
 impl<'a> Naive<'a> {
-    fn new(events: &'a [Event], memory: i64, maxima: [[bool; 2]; 5]) -> Naive<'a> {
+    fn new(events: &'a [Event], horizons: [i64; 3], memory: i64, maxima: [[bool; 2]; 5]) -> Naive<'a> {
         let mut new = vec![[false; 7]; events.len()];
         for j in 0..events.len() {
             for s in 0..7 {
@@ -95,7 +99,7 @@ impl<'a> Naive<'a> {
                 new[j][s] = !seen;
             }
         }
-        Naive { events, new, maxima }
+        Naive { events, new, maxima, horizons }
     }
 
     fn occurrences(&self, k: usize, slot: usize) -> Vec<(usize, usize)> {
@@ -117,7 +121,7 @@ impl<'a> Naive<'a> {
             }
             f.count += 1;
             f.sum += e.amount;
-            if self.maxima[HORIZONS.iter().position(|h| *h == horizon).unwrap()][side_wanted] {
+            if self.maxima[self.horizons.iter().position(|h| *h == horizon).unwrap()][side_wanted] {
                 f.max = f.max.max(e.amount);
             }
             if self.new[j][s] {
@@ -148,7 +152,7 @@ impl<'a> Naive<'a> {
                 occurrences.iter().filter(|(j, _)| *j < k).map(|(j, _)| self.events[*j].time).filter(|p| *p <= t).max();
             prop_assert_eq!(got.since_last, previous.map(|p| t - p), "since last, event {} slot {}", k, slot);
             prop_assert_eq!(got.new_counterparty, self.new[k][slot], "new counterparty, event {} slot {}", k, slot);
-            for (h, horizon) in HORIZONS.iter().enumerate() {
+            for (h, horizon) in self.horizons.iter().enumerate() {
                 for s in 0..2 {
                     let want = self.side_features(k, slot, *horizon, s);
                     prop_assert_eq!(got.windows[h][s], want, "event {} slot {} horizon {} side {}", k, slot, h, s);
@@ -168,18 +172,24 @@ proptest! {
         sweep_every in 1u64..20,
         extra_memory in prop_oneof![Just(0i64), 1..=3 * HORIZONS[2]],
         maxima in proptest::array::uniform5(proptest::array::uniform2(any::<bool>())),
+        scale in prop_oneof![2 => Just(1i64), 1 => Just(300), 1 => Just(1_000)],
     ) {
-        let memory = HORIZONS[2] + extra_memory;
+        // Times, horizons, lateness and memory scaled up: by 300, the maxima's time offsets are rebased
+        // within a stream; by 1,000, the longest horizon (2^32 ms or more) needs whole times.
+        let events: Vec<Event> =
+            events.into_iter().map(|e| Event { time: ORIGIN + (e.time - ORIGIN) * scale, ..e }).collect();
+        let horizons = HORIZONS.map(|h| h * scale);
+        let memory = (HORIZONS[2] + extra_memory) * scale;
         let config = WindowConfig {
-            horizons: HORIZONS.to_vec(),
+            horizons: horizons.to_vec(),
             memory,
-            max_lateness: LATENESS,
+            max_lateness: LATENESS * scale,
             sweep_every,
             roles: [true; 7],
             maxima,
         };
         let mut store = FeatureStore::new(config).unwrap();
-        let naive = Naive::new(&events, memory, maxima);
+        let naive = Naive::new(&events, horizons, memory, maxima);
         let mut snapshot = Snapshot::default();
         for (k, event) in events.iter().enumerate() {
             let keys = EventKeys {

@@ -41,7 +41,7 @@ pub struct Entity {
     pub tail_bounds: [u32; MAX_HORIZONS],
     /// Per horizon: the window's counts (only the first `horizons` are used).
     pub windows: [Window; MAX_HORIZONS],
-    /// The maxima the store keeps, in the order of its configuration.
+    /// Per side, the candidates for the maxima the store keeps (over the side's longest kept horizon).
     pub maxima: MaxQueues,
     /// Per counterparty and side: its latest event with this entity.
     pub counterparties: Counterparties,
@@ -75,4 +75,17 @@ impl Entity {
 #[inline]
 pub fn seconds_floor(millis: i64) -> u32 {
     millis.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_sizes() {
+        // The fixed part of every entity's state: a change here shows in the memory figures.
+        assert_eq!(std::mem::size_of::<Counterparties>(), 24);
+        assert_eq!(std::mem::size_of::<MaxQueues>(), 32);
+        assert_eq!(std::mem::size_of::<Entity>(), 328);
+    }
 }

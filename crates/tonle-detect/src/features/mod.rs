@@ -20,6 +20,7 @@
 //!   the horizons and sides in [`WindowConfig::maxima`] (else 0);
 //! - per entity: first seen, time since its previous event (dormancy).
 
+mod buffer;
 mod counterparties;
 mod entity;
 mod maxima;

@@ -6,6 +6,7 @@ use tonle_core::Transaction;
 
 use super::counterparties::Key;
 use super::entity::{seconds_floor, Entity, Window};
+use super::maxima::Layout;
 use super::reservoir::{link, slot_of, Link, Record, Reservoir, MAX_HELD, NO_LINK, SLOTS};
 use super::{prefetch, MAX_HORIZONS};
 
@@ -106,8 +107,9 @@ pub struct WindowConfig {
     /// side needs the creditor role tracked). Tracking only what the rules read is the cheapest speed-up:
     /// each role costs about as much as the others.
     pub roles: [bool; SLOTS],
-    /// Per horizon and side (out, in): whether the window's largest amount is kept. Each kept maximum costs
-    /// every entity a small queue; one not kept reads 0.
+    /// Per horizon and side (out, in): whether the window's largest amount is kept. A side with a kept
+    /// maximum costs every entity a small queue over the longest horizon kept on that side (the shorter ones
+    /// kept on that side are read off the same queue); a maximum not kept reads 0.
     pub maxima: [[bool; 2]; MAX_HORIZONS],
 }
 
@@ -210,6 +212,8 @@ pub struct MemoryReport {
     pub counterparties: usize,
     /// Bytes of the counterparty tables' allocations (included in `entity_bytes`).
     pub counterparty_bytes: usize,
+    /// Candidates held for the maxima, over all entities.
+    pub maxima_candidates: usize,
     /// Bytes of the maxima's candidates (included in `entity_bytes`).
     pub maxima_bytes: usize,
     /// Bytes of the index from keys to entities (included in `entity_bytes`).
@@ -230,8 +234,10 @@ pub struct FeatureStore {
     horizons: Vec<i64>,
     memory: i64,
     max_lateness: i64,
-    /// The (horizon, side) of each kept maximum, in the order of every entity's queues.
-    maxima: Vec<(usize, usize)>,
+    /// Per horizon and side: whether its maximum is kept (only the first `horizons.len()` can be).
+    maxima: [[bool; 2]; MAX_HORIZONS],
+    /// Per side, the longest horizon whose maximum is kept, which its queue spans; and the candidates' size.
+    maxima_layout: Layout,
     ids: [FxHashMap<CompactString, u32>; 4],
     entities: Vec<Entity>,
     reservoir: Reservoir,
@@ -301,11 +307,13 @@ impl FeatureStore {
         if config.sweep_every == 0 || config.sweep_every > 1 << 20 {
             return Err(FeatureError::Config("sweep_every must be 1 to 2^20 events".into()));
         }
-        let mut maxima = Vec::new();
+        let mut maxima = [[false; 2]; MAX_HORIZONS];
+        let mut maxima_span = [None; 2];
         for (horizon, sides) in config.maxima.iter().enumerate().take(h.len()) {
             for (side, kept) in sides.iter().enumerate() {
                 if *kept {
-                    maxima.push((horizon, side));
+                    maxima[horizon][side] = true;
+                    maxima_span[side] = Some(h[horizon]);
                 }
             }
         }
@@ -314,6 +322,7 @@ impl FeatureStore {
             memory: config.memory,
             max_lateness: config.max_lateness,
             maxima,
+            maxima_layout: Layout::new(maxima_span),
             ids: Default::default(),
             entities: Vec::new(),
             reservoir: Reservoir::default(),
@@ -560,11 +569,11 @@ impl FeatureStore {
             let joins = previous.is_none_or(|p| p <= t - horizon);
             add(&mut entity.windows[h], side, amount, is_new, joins);
         }
-        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
-            entity.maxima.expire(queue, t - horizons[*h]);
-            if *queue_side == side {
-                entity.maxima.push(queue, t, amount);
-            }
+        // One queue per side, over its longest kept horizon; the shorter ones are read off it.
+        let layout = &self.maxima_layout;
+        entity.maxima.advance(layout, t);
+        if layout.span(side).is_some() {
+            entity.maxima.push(layout, side, t, amount);
         }
         // Expiring an older event with this counterparty no longer removes it from a window.
         if let Some(previous) = previous_link {
@@ -624,10 +633,9 @@ impl FeatureStore {
                 entity.tail_bounds[h] = seconds_floor(t);
             }
         }
-        for (queue, (h, queue_side)) in self.maxima.iter().enumerate() {
-            if *queue_side == side && t > entity.head_time - self.horizons[*h] {
-                entity.maxima.insert(queue, t, amount);
-            }
+        let layout = &self.maxima_layout;
+        if layout.span(side).is_some_and(|span| t > entity.head_time - span) {
+            entity.maxima.insert(layout, side, t, amount);
         }
         if latest_time.is_none_or(|p| p <= t) {
             if let Some(previous) = latest {
@@ -660,8 +668,13 @@ impl FeatureStore {
                 };
             }
         }
-        for (queue, (h, side)) in self.maxima.iter().enumerate() {
-            features.windows[*h][*side].max = entity.maxima.max(queue);
+        for (h, horizon) in self.horizons.iter().enumerate() {
+            for side in 0..2 {
+                if self.maxima[h][side] {
+                    features.windows[h][side].max =
+                        entity.maxima.max(&self.maxima_layout, side, entity.head_time - horizon);
+                }
+            }
         }
         features
     }
@@ -700,14 +713,10 @@ impl FeatureStore {
             }
             cursor = record.next[slot];
         }
-        let mut kept = [[false; 2]; MAX_HORIZONS];
-        for (h, side) in &self.maxima {
-            kept[*h][*side] = true;
-        }
         for (h, sides) in distinct.iter().enumerate() {
             for (side, counterparties) in sides.iter().enumerate() {
                 features.windows[h][side].distinct = counterparties.len() as u32;
-                if !kept[h][side] {
+                if !self.maxima[h][side] {
                     features.windows[h][side].max = 0;
                 }
             }
@@ -759,8 +768,8 @@ impl FeatureStore {
             let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
             expire(tail, bound, &mut entity.windows[h], reservoir, before - 1);
         }
-        for queue in 0..self.maxima.len() {
-            entity.maxima.expire(queue, before - 1);
+        for side in 0..2 {
+            entity.maxima.expire(&self.maxima_layout, side, before - 1);
         }
         entity.maxima.shrink();
         while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
@@ -780,13 +789,14 @@ impl FeatureStore {
     pub fn memory(&self) -> MemoryReport {
         let mut total = 0;
         let mut max = 0;
-        let (mut counterparties, mut counterparty_bytes, mut maxima_bytes) = (0, 0, 0);
+        let (mut counterparties, mut counterparty_bytes, mut maxima_candidates, mut maxima_bytes) = (0, 0, 0, 0);
         for entity in &self.entities {
             let bytes = entity.bytes();
             total += bytes;
             max = max.max(bytes);
             counterparties += entity.counterparties.len();
             counterparty_bytes += entity.counterparties.heap_bytes();
+            maxima_candidates += entity.maxima.len(&self.maxima_layout);
             maxima_bytes += entity.maxima.heap_bytes();
         }
         let index: usize =
@@ -797,6 +807,7 @@ impl FeatureStore {
             entity_bytes_max: max,
             counterparties,
             counterparty_bytes,
+            maxima_candidates,
             maxima_bytes,
             index_bytes: index,
             events: self.reservoir.len(),
