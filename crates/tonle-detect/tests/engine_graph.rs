@@ -65,3 +65,13 @@ fn rules_without_graph_facts_start_no_graph_and_a_bad_table_is_refused() {
     let message = error.to_string();
     assert!(message.contains("bad.toml") && message.contains("graph.cycle_window"), "{message}");
 }
+
+#[test]
+fn the_shapes_rule_set_compiles_and_starts_every_shape_detector() {
+    let shapes = include_str!("../rules/shapes.toml");
+    let engine = Engine::new(WindowConfig::default(), shapes, "shapes.toml", FxTable::new(Currency::USD)).unwrap();
+    let enabled = engine.graph().unwrap().enabled();
+    let on: Vec<&str> =
+        tonle_detect::graph::Motif::ALL.iter().filter(|m| enabled[**m as usize]).map(|m| m.name()).collect();
+    assert_eq!(on, ["gather_scatter", "scatter_gather", "cycle", "bipartite", "stack"]);
+}

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 use tonle_core::{FxTable, LabelledTransaction};
 use tonle_detect::features::WindowConfig;
-use tonle_detect::graph::{GraphFacts, Motif, MoneyGraph, NewEdge, MOTIFS};
+use tonle_detect::graph::{GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
 use tonle_detect::rules::ruleset::RuleSet;
 use tonle_detect::variables::Variables;
 use tonle_formats::read_fx_table;
@@ -222,7 +222,9 @@ fn print_tallies(
     for (typology, count) in illicit_per_typology {
         let cells: Vec<String> = shown
             .iter()
-            .map(|m| format!("{:>8.3}", ratio(tallies[*m as usize].typologies.get(typology).copied().unwrap_or(0), *count)))
+            .map(|m| {
+                format!("{:>8.3}", ratio(tallies[*m as usize].typologies.get(typology).copied().unwrap_or(0), *count))
+            })
             .collect();
         println!("{typology:<22} {count:>7} {}", cells.join(" "));
     }

@@ -144,7 +144,8 @@ pub(crate) fn staging_path(out: &Path) -> PathBuf {
 /// Moves the finished output from where it was staged (see [`staging_path`]) to `out`.
 pub(crate) fn finish_staged(staged: &Path, out: &Path) -> Result<()> {
     if staged != out {
-        std::fs::rename(staged, out).with_context(|| format!("cannot move the finished output to {}", out.display()))?;
+        std::fs::rename(staged, out)
+            .with_context(|| format!("cannot move the finished output to {}", out.display()))?;
     }
     Ok(())
 }
@@ -208,5 +209,24 @@ fn print_summary(summary: &Summary, json: bool) {
         println!("{}", summary.to_json());
     } else {
         print!("{}", summary.to_table());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_staged_beside_them_unless_they_are_not_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.csv");
+        assert_eq!(staging_path(&file), dir.path().join("out.csv.partial"), "a new file");
+        std::fs::write(&file, "old").unwrap();
+        assert_eq!(staging_path(&file), dir.path().join("out.csv.partial"), "an existing regular file");
+        // A directory stands for /dev/null or a named pipe: it exists and is not a regular file.
+        assert_eq!(staging_path(dir.path()), dir.path());
+        finish_staged(dir.path(), dir.path()).unwrap();
+        abandon_staged(dir.path(), dir.path());
+        assert!(dir.path().is_dir(), "never removed nor replaced");
     }
 }
