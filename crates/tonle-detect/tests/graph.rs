@@ -145,6 +145,19 @@ fn a_cycle_needs_rising_times_within_the_window_and_the_length() {
     // A shortcut makes a 3-cycle, which is found.
     net.pay("c", "a", 5 * HOUR, 10);
     assert_eq!(net.value(Motif::Cycle), 3);
+
+    // Through a hub (more than hub_degree payments in the window), no cycle; the hub's own payments still
+    // count when it is one of the two ends.
+    let mut net = Net::new(GraphConfig { hub_degree: 2, ..config() });
+    for (i, shopper) in ["s1", "s2", "s3"].iter().enumerate() {
+        net.pay(shopper, "shop", i as i64 * MIN, 10);
+    }
+    net.pay("a", "shop", HOUR, 1_000);
+    net.pay("shop", "b", 2 * HOUR, 990);
+    net.pay("b", "a", 3 * HOUR, 980);
+    assert_eq!(net.value(Motif::Cycle), 0, "a -> shop -> b -> a passes through the shop");
+    net.pay("b", "shop", 4 * HOUR, 970);
+    assert_eq!(net.value(Motif::Cycle), 2, "shop -> b -> shop: the shop is an end");
 }
 
 #[test]

@@ -11,8 +11,9 @@
 //!   one source `s` paid `m` and `m` then paid `v` (times rising), `u` being one of them (scatter-gather
 //!   window). Hubs are not searched through.
 //! - **cycle**: the fewest edges of a cycle the new edge closes: a path `v -> ... -> u` whose times rise and
-//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. Accounts with more
-//!   payments in or out within the window than the hub degree are not searched through.
+//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. The path does not
+//!   pass through hubs: accounts other than `u` and `v` with more payments in or out within the window than
+//!   the hub degree.
 //! - **chain** (a mule chain): how many hops the money of this edge has already made, each a payment passed on
 //!   within the hop time and of at least the share (at most the tolerance) of what came in: 0 when `u`
 //!   received nothing it could be passing on; 1 when it passes on a payment that came straight from its
@@ -550,11 +551,10 @@ impl MoneyGraph {
     /// at a better time (earlier going forward, later going backward); a node's records, linked, are its
     /// trade-offs between hops and time. Every forward record is checked against every backward record of
     /// its node, so the shortest cycle within the length is found (unless the budget runs out or the
-    /// shortest goes through a hub).
+    /// shortest goes through a hub, which is never recorded).
     fn cycle(&mut self, u: u32, v: u32, t: i64, seq: u32, evidence: &mut Vec<u32>) -> u32 {
         let c = self.config;
         let start = t - c.cycle_window;
-        let hub = c.hub_degree as usize;
         // Quick refusals: `v` paid nobody, or nobody paid `u`, within the window.
         if self.graph.node(v).out_between(start, t).len() == 0 || self.graph.node(u).in_between(start, t).len() == 0 {
             return 0;
@@ -578,19 +578,14 @@ impl MoneyGraph {
             self.next.clear();
             for &at in &self.frontier {
                 let step = self.backward[at as usize];
-                let node = self.graph.node(step.node);
-                let inn = node.in_between(start, step.time);
-                // A hub (a merchant, an employer) on either side is not searched through.
-                if inn.len() > hub || node.out_between(start, t).len() > hub {
-                    continue;
-                }
+                let inn = self.graph.node(step.node).in_between(start, step.time);
                 for adj in inn.rev() {
                     budget -= 1;
                     if budget < 0 {
                         break;
                     }
                     let known = self.b.get(adj.peer).map(|i| self.backward[i as usize].time);
-                    if known.is_some_and(|time| time >= adj.time) {
+                    if known.is_some_and(|time| time >= adj.time) || adj.peer != v && self.is_hub(adj.peer, start, t) {
                         continue;
                     }
                     let step = Step {
@@ -624,18 +619,14 @@ impl MoneyGraph {
             self.next.clear();
             for &at in &self.frontier {
                 let step = self.forward[at as usize];
-                let node = self.graph.node(step.node);
-                let out = node.out_between(step.time, t);
-                if out.len() > hub || node.in_between(start, t).len() > hub {
-                    continue;
-                }
+                let out = self.graph.node(step.node).out_between(step.time, t);
                 for adj in out {
                     budget -= 1;
                     if budget < 0 {
                         break 'layers;
                     }
                     let known = self.a.get(adj.peer).map(|i| self.forward[i as usize].time);
-                    if known.is_some_and(|time| time <= adj.time) {
+                    if known.is_some_and(|time| time <= adj.time) || adj.peer != u && self.is_hub(adj.peer, start, t) {
                         continue;
                     }
                     let step = Step {
@@ -668,6 +659,13 @@ impl MoneyGraph {
         path.push(seq);
         evidence.extend(path.into_iter().take(c.evidence_limit as usize));
         length
+    }
+
+    /// Whether `node` made or took more than the hub degree of payments within `(start, end)`.
+    fn is_hub(&self, node: u32, start: i64, end: i64) -> bool {
+        let n = self.graph.node(node);
+        let hub = self.config.hub_degree as usize;
+        n.in_between(start, end).len() > hub || n.out_between(start, end).len() > hub
     }
 
     /// The hops of the mule chain `u`'s payment at `t` continues, recorded on the edge.
