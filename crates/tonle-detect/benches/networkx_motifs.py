@@ -5,8 +5,8 @@ For each payment u -> v at time t, in file order, both compute
   - fan_in:  distinct payers of v within (t - fan_window, t], counted up to hub_degree + 1;
   - fan_out: distinct payees of u within the same window, likewise;
   - cycle:   edges of the shortest cycle the payment closes: a path v -> ... -> u with rising times within
-             (t - cycle_window, t), plus the payment; at most cycle_max_length edges; accounts with more
-             than hub_degree payments in or out within the window are not searched through.
+             (t - cycle_window, t), plus the payment; at most cycle_max_length edges; no account in it
+             (its ends included) has more than 4 x hub_degree payments in or out within the window.
 The networkx version keeps a MultiDiGraph of the payments within the horizon (older edges removed as time
 moves) and searches forward from v layer by layer (earliest arrival per node), as a Python developer would
 write it with networkx. tonle runs `tonle graph --motifs fan_in,fan_out,cycle` on the same rows.
@@ -88,18 +88,21 @@ class NetworkxDetector:
         out = sum(1 for _, _, t in self.g.out_edges(node, data="t") if start < t < end)
         return inn, out
 
+    def is_hub(self, node, start, end):
+        inn, out = self.window_degree(node, start, end)
+        return inn > 4 * self.hub or out > 4 * self.hub
+
     def cycle(self, u, v, t):
-        if u == v:
-            return 0
         start = t - self.cycle_window
+        # No cycle has a hub in it, its ends included.
+        if u == v or self.is_hub(u, start, t) or self.is_hub(v, start, t):
+            return 0
         arrival = {v: start}
         frontier = [v]
         for hops in range(1, self.max_len):
             nxt = []
             for node in frontier:
-                # Hubs other than the payment's two accounts are not searched through.
-                inn, out = self.window_degree(node, start, t)
-                if node != v and (inn > self.hub or out > self.hub):
+                if node != v and self.is_hub(node, start, t):
                     continue
                 for _, peer, when in self.g.out_edges(node, data="t"):
                     if arrival[node] < when < t and (peer not in arrival or when < arrival[peer]):

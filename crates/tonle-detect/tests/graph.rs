@@ -146,10 +146,9 @@ fn a_cycle_needs_rising_times_within_the_window_and_the_length() {
     net.pay("c", "a", 5 * HOUR, 10);
     assert_eq!(net.value(Motif::Cycle), 3);
 
-    // Through a hub (more than hub_degree payments in the window), no cycle; the hub's own payments still
-    // count when it is one of the two ends.
+    // Through a hub (more than 4 x hub_degree payments in the window), or from one, no cycle.
     let mut net = Net::new(GraphConfig { hub_degree: 2, ..config() });
-    for (i, shopper) in ["s1", "s2", "s3"].iter().enumerate() {
+    for (i, shopper) in ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"].iter().enumerate() {
         net.pay(shopper, "shop", i as i64 * MIN, 10);
     }
     net.pay("a", "shop", HOUR, 1_000);
@@ -157,7 +156,10 @@ fn a_cycle_needs_rising_times_within_the_window_and_the_length() {
     net.pay("b", "a", 3 * HOUR, 980);
     assert_eq!(net.value(Motif::Cycle), 0, "a -> shop -> b -> a passes through the shop");
     net.pay("b", "shop", 4 * HOUR, 970);
-    assert_eq!(net.value(Motif::Cycle), 2, "shop -> b -> shop: the shop is an end");
+    assert_eq!(net.value(Motif::Cycle), 0, "shop -> b -> shop: the shop is an end");
+    net.pay("x", "y", 5 * HOUR, 970);
+    net.pay("y", "x", 6 * HOUR, 960);
+    assert_eq!(net.value(Motif::Cycle), 2, "x -> y -> x: no hub");
 }
 
 #[test]

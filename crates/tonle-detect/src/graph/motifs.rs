@@ -11,9 +11,9 @@
 //!   one source `s` paid `m` and `m` then paid `v` (times rising), `u` being one of them (scatter-gather
 //!   window). Hubs are not searched through.
 //! - **cycle**: the fewest edges of a cycle the new edge closes: a path `v -> ... -> u` whose times rise and
-//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. The path does not
-//!   pass through hubs: accounts other than `u` and `v` with more payments in or out within the window than
-//!   the hub degree.
+//!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. No cycle has a hub
+//!   in it (an account with more than four times the hub degree of payments in or out within the window: a
+//!   merchant's refunds and an employer's payroll make cycles that are not laundering).
 //! - **chain** (a mule chain): how many hops the money of this edge has already made, each a payment passed on
 //!   within the hop time and of at least the share (at most the tolerance) of what came in: 0 when `u`
 //!   received nothing it could be passing on; 1 when it passes on a payment that came straight from its
@@ -555,8 +555,11 @@ impl MoneyGraph {
     fn cycle(&mut self, u: u32, v: u32, t: i64, seq: u32, evidence: &mut Vec<u32>) -> u32 {
         let c = self.config;
         let start = t - c.cycle_window;
-        // Quick refusals: `v` paid nobody, or nobody paid `u`, within the window.
+        // Quick refusals: `v` paid nobody, or nobody paid `u`, within the window; either is a hub.
         if self.graph.node(v).out_between(start, t).len() == 0 || self.graph.node(u).in_between(start, t).len() == 0 {
+            return 0;
+        }
+        if self.is_hub(u, start, t) || self.is_hub(v, start, t) {
             return 0;
         }
         let hops = c.cycle_max_length - 1;
@@ -661,10 +664,11 @@ impl MoneyGraph {
         length
     }
 
-    /// Whether `node` made or took more than the hub degree of payments within `(start, end)`.
+    /// Whether `node` made or took more than four times the hub degree of payments within `(start, end)` (a
+    /// count of payments, cheaper than one of counterparties, so with room for repeat payments).
     fn is_hub(&self, node: u32, start: i64, end: i64) -> bool {
         let n = self.graph.node(node);
-        let hub = self.config.hub_degree as usize;
+        let hub = 4 * self.config.hub_degree as usize;
         n.in_between(start, end).len() > hub || n.out_between(start, end).len() > hub
     }
 
