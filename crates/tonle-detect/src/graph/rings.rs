@@ -30,7 +30,8 @@ pub struct Use {
 pub struct Rings {
     window: i64,
     uses: FxHashMap<u64, Vec<Use>>,
-    /// Identifiers in the order they were used, to forget them once their window has passed.
+    /// Identifiers with the time to look at them again (each once), to forget them once their window has
+    /// passed.
     queue: VecDeque<(i64, u64)>,
 }
 
@@ -59,6 +60,10 @@ impl Rings {
         let start = time - self.window;
         let kept_after = watermark.saturating_sub(self.window);
         let list = self.uses.entry(key).or_default();
+        if list.is_empty() {
+            // A new identifier: looked at again when its window has passed (see `forget`).
+            self.queue.push_back((time, key));
+        }
         list.retain(|u| u.time > kept_after);
         match list.iter_mut().find(|u| u.node == node) {
             Some(known) if known.time <= time => *known = Use { node, time, seq },
@@ -72,7 +77,6 @@ impl Rings {
                 list.push(Use { node, time, seq });
             }
         }
-        self.queue.push_back((time, key));
         // Uses after `time` (this one being late) are not counted: the window ends at `time`.
         list.sort_unstable_by_key(|u| std::cmp::Reverse(u.time));
         let from = list.partition_point(|u| u.time > time);
@@ -89,8 +93,13 @@ impl Rings {
             self.queue.pop_front();
             if let Some(list) = self.uses.get_mut(&key) {
                 list.retain(|u| u.time > start);
-                if list.is_empty() {
-                    self.uses.remove(&key);
+                match list.iter().map(|u| u.time).min() {
+                    None => {
+                        self.uses.remove(&key);
+                    }
+                    // Still used: looked at again when its oldest use has left the window. The queue is then
+                    // only roughly in time order, which delays forgetting (memory), never a count.
+                    Some(oldest) => self.queue.push_back((oldest, key)),
                 }
             }
         }
