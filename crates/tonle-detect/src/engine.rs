@@ -112,8 +112,9 @@ pub struct Engine {
     /// The money-flow graph, once a rule set reads `graph.*`.
     graph: Option<MoneyGraph>,
     graph_facts: GraphFacts,
-    /// Scratch text of an IP address.
+    /// Scratch text of an IP address, and of the two node keys when nodes are parties.
     ip: String,
+    node_keys: [String; 2],
 }
 
 impl Engine {
@@ -176,6 +177,7 @@ impl Engine {
             graph,
             graph_facts: GraphFacts::default(),
             ip: String::new(),
+            node_keys: Default::default(),
         })
     }
 
@@ -294,19 +296,9 @@ impl Engine {
             // Writing to a String cannot fail.
             let _ = write!(self.ip, "{ip}");
         }
-        let edge = NewEdge {
-            id: tx.id.as_str(),
-            debtor: tx.debtor.account.as_str(),
-            creditor: tx.creditor.account.as_str(),
-            time: tx.time.millis(),
-            amount: base.minor(),
-            identifiers: [
-                tx.device.as_ref().map(|d| d.as_str()),
-                tx.ip.is_some().then_some(self.ip.as_str()),
-                tx.debtor.phone.as_ref().map(|p| p.as_str()),
-                tx.creditor.phone.as_ref().map(|p| p.as_str()),
-            ],
-        };
+        let nodes = graph.config().nodes;
+        let ip = tx.ip.is_some().then_some(self.ip.as_str());
+        let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
         graph.observe(&edge, &mut self.graph_facts);
         self.variables.fill_graph(&self.graph_facts, &mut self.slots);
         let mut outcome = self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired);

@@ -75,3 +75,32 @@ fn the_shapes_rule_set_compiles_and_starts_every_shape_detector() {
         tonle_detect::graph::Motif::ALL.iter().filter(|m| enabled[**m as usize]).map(|m| m.name()).collect();
     assert_eq!(on, ["gather_scatter", "scatter_gather", "cycle", "bipartite", "stack"]);
 }
+
+#[test]
+fn with_parties_as_nodes_a_customers_accounts_are_one_node() {
+    let rules = |nodes: &str| {
+        RULES
+            .replace("cycle_max_length = 4", &format!("cycle_max_length = 4\nnodes = \"{nodes}\""))
+            .replace("graph.cycle >= 3", "graph.cycle >= 2")
+    };
+    let with_party = |mut tx: Transaction, debtor: Option<&str>, creditor: Option<&str>| {
+        tx.debtor.party = debtor.map(|p| tonle_core::PartyId::new(p).unwrap());
+        tx.creditor.party = creditor.map(|p| tonle_core::PartyId::new(p).unwrap());
+        tx
+    };
+    // P's first account pays B; B pays P's second account: money back to the same customer.
+    let stream = [
+        with_party(pay("q1", "P-1", "B", 0, 3_000), Some("P"), None),
+        with_party(pay("q2", "B", "P-2", 30, 2_900), None, Some("P")),
+    ];
+    for (nodes, closes) in [("accounts", false), ("parties", true)] {
+        let mut engine =
+            Engine::new(WindowConfig::default(), &rules(nodes), "nodes.toml", FxTable::new(Currency::USD)).unwrap();
+        let outcomes: Vec<_> = stream.iter().map(|tx| engine.decide(tx).unwrap()).collect();
+        assert_eq!(outcomes[1].decision == Decision::Hold, closes, "nodes = {nodes}");
+        if closes {
+            let evidence: Vec<&str> = outcomes[1].reasons[0].evidence.iter().map(|e| e.as_str()).collect();
+            assert_eq!(evidence, ["q1", "q2"]);
+        }
+    }
+}

@@ -62,6 +62,9 @@ fn fan_in_and_fan_out_count_distinct_counterparties_within_the_window() {
     net.pay("hub", "y", HOUR + 1, 1);
     assert_eq!(net.value(Motif::FanOut), 2);
     assert_eq!(net.value(Motif::FanIn), 1, "y is paid by the hub only");
+    // An hour after the payment to y, x and y have both left the fan-out window.
+    net.pay("hub", "z", 2 * HOUR + 1, 1);
+    assert_eq!(net.value(Motif::FanOut), 1);
 }
 
 #[test]
@@ -215,6 +218,9 @@ fn bipartite_and_stacked_layers() {
     let mut evidence = net.evidence(Motif::Stack);
     evidence.sort();
     assert_eq!(evidence, ["t1", "t2", "t3", "t5"]);
+    // A day after the funding payments, the layer is still there but the layer above has left the window.
+    net.pay("b", "y", DAY + MIN, 2_400);
+    assert_eq!((net.value(Motif::Bipartite), net.value(Motif::Stack)), (4, 0));
 
     // Without the layer above, a bipartite layer but no stack; and a day later the layer is gone.
     let mut net = Net::new(GraphConfig { layer_window: DAY, ..config() });

@@ -339,21 +339,11 @@ fn bench_graph(scenario: &str, seed: u64, each: bool) -> Result<ExitCode> {
         let mut facts = GraphFacts::default();
         let mut nanos = Vec::with_capacity(if timed { transactions.len() } else { 0 });
         let mut found = [0u64; MOTIFS];
+        let mut node_keys: [String; 2] = Default::default();
         let started = Instant::now();
         for ((tx, amount), ip) in transactions.iter().zip(&amounts).zip(&ips) {
-            let edge = NewEdge {
-                id: tx.id.as_str(),
-                debtor: tx.debtor.account.as_str(),
-                creditor: tx.creditor.account.as_str(),
-                time: tx.time.millis(),
-                amount: *amount,
-                identifiers: [
-                    tx.device.as_ref().map(|d| d.as_str()),
-                    ip.as_deref(),
-                    tx.debtor.phone.as_ref().map(|p| p.as_str()),
-                    tx.creditor.phone.as_ref().map(|p| p.as_str()),
-                ],
-            };
+            let edge =
+                NewEdge::of(tx, *amount, ip.as_deref(), tonle_detect::graph::config::Nodes::Accounts, &mut node_keys);
             if timed {
                 let start = Instant::now();
                 graph.observe(&edge, &mut facts);

@@ -104,6 +104,7 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
     let (mut edges, mut labelled, mut illicit) = (0u64, 0u64, 0u64);
     let mut detecting = std::time::Duration::ZERO;
     let mut ip = String::new();
+    let mut node_keys: [String; 2] = Default::default();
     let format = args.input.format;
     let read = read_all(&args.input, &args.inputs, |record: LabelledTransaction| {
         let tx = &record.tx;
@@ -115,19 +116,8 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
         if let Some(address) = tx.ip {
             ip = address.to_string();
         }
-        let edge = NewEdge {
-            id: tx.id.as_str(),
-            debtor: tx.debtor.account.as_str(),
-            creditor: tx.creditor.account.as_str(),
-            time: tx.time.millis(),
-            amount,
-            identifiers: [
-                tx.device.as_ref().map(|d| d.as_str()),
-                tx.ip.is_some().then_some(ip.as_str()),
-                tx.debtor.phone.as_ref().map(|p| p.as_str()),
-                tx.creditor.phone.as_ref().map(|p| p.as_str()),
-            ],
-        };
+        let ip_text = tx.ip.is_some().then_some(ip.as_str());
+        let edge = NewEdge::of(tx, amount, ip_text, config.nodes, &mut node_keys);
         let started = Instant::now();
         graph.observe(&edge, &mut facts);
         detecting += started.elapsed();

@@ -16,6 +16,8 @@
 //!                            # are not searched through by the layered and cycle detectors (2 to 128)
 //! search_budget = 1024       # adjacency entries one detector's search may read per transaction
 //! evidence_limit = 32        # transactions kept as evidence per detection
+//! nodes = "accounts"         # or "parties": a customer's accounts are one node (accounts without a party
+//!                            # stay nodes of their own)
 //! ```
 //!
 //! Durations are written as in rules: a number and a unit `s`, `m`, `h` or `d`.
@@ -65,6 +67,20 @@ pub struct GraphConfig {
     pub search_budget: u32,
     /// Transactions kept as evidence per detection.
     pub evidence_limit: u32,
+    /// What a node is: an account, or the party (customer) behind it when the transaction names one.
+    pub nodes: Nodes,
+}
+
+/// What the graph's nodes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Nodes {
+    /// One node per account.
+    #[default]
+    Accounts,
+    /// One node per party (customer or legal entity), its accounts merged; an account whose transaction
+    /// names no party is a node of its own.
+    Parties,
 }
 
 impl Default for GraphConfig {
@@ -83,6 +99,7 @@ impl Default for GraphConfig {
             hub_degree: 20,
             search_budget: 1024,
             evidence_limit: 32,
+            nodes: Nodes::Accounts,
         }
     }
 }
@@ -179,5 +196,8 @@ mod tests {
         let error = toml::from_str::<GraphConfig>("fan_window = \"3 days\"").unwrap_err().to_string();
         assert!(error.contains("not a duration"), "{error}");
         assert!(toml::from_str::<GraphConfig>("fan_windw = \"3d\"").is_err());
+        let parties: GraphConfig = toml::from_str("nodes = \"parties\"").unwrap();
+        assert_eq!(parties.nodes, Nodes::Parties);
+        assert!(toml::from_str::<GraphConfig>("nodes = \"people\"").is_err());
     }
 }

@@ -9,7 +9,8 @@
 //!   accounts `u` paid (fan window); 0 unless both are at least 2 and neither exceeds the hub degree.
 //! - **scatter-gather**: `v` as the sink of money one source scattered: the most intermediaries `m` such that
 //!   one source `s` paid `m` and `m` then paid `v` (times rising), `u` being one of them (scatter-gather
-//!   window). Hubs are not searched through.
+//!   window). A sink with more payers than the hub degree reads 0, and a source with more than four times the
+//!   hub degree of payments out is not searched through.
 //! - **cycle**: the fewest edges of a cycle the new edge closes: a path `v -> ... -> u` whose times rise and
 //!   lie within the cycle window before `t`, plus the new edge; up to the maximum length. No cycle has a hub
 //!   in it (an account with more than four times the hub degree of payments in or out within the window: a
@@ -28,7 +29,9 @@
 //! Every search reads at most `search_budget` adjacency entries, so a hub cannot make one transaction slow; a
 //! search that runs out reports what it found so far (counts are then lower bounds).
 
-use super::config::GraphConfig;
+use tonle_core::Transaction;
+
+use super::config::{GraphConfig, Nodes};
 use super::rings::Rings;
 use super::temporal::{Adj, TemporalGraph};
 
@@ -133,6 +136,39 @@ pub struct NewEdge<'a> {
     /// The device, the IP address and the debtor's phone number (the debtor's identifiers), then the
     /// creditor's phone number.
     pub identifiers: [Option<&'a str>; 4],
+}
+
+impl<'a> NewEdge<'a> {
+    /// The edge of a transaction with its amount in the base currency's minor units, its IP address written
+    /// as text (`ip`, when it has one), and nodes as `nodes` says: accounts, or parties where named. Party
+    /// keys are set apart from account keys, so that an account and a party with the same id stay two nodes.
+    pub fn of(tx: &'a Transaction, amount: i64, ip: Option<&'a str>, nodes: Nodes, keys: &'a mut [String; 2]) -> Self {
+        let node = |party: &'a tonle_core::Party, key: &'a mut String| -> &'a str {
+            match (nodes, party.party.as_ref()) {
+                (Nodes::Parties, Some(id)) => {
+                    key.clear();
+                    key.push_str("party:");
+                    key.push_str(id.as_str());
+                    key.as_str()
+                }
+                _ => party.account.as_str(),
+            }
+        };
+        let [debtor_key, creditor_key] = keys;
+        NewEdge {
+            id: tx.id.as_str(),
+            debtor: node(&tx.debtor, debtor_key),
+            creditor: node(&tx.creditor, creditor_key),
+            time: tx.time.millis(),
+            amount,
+            identifiers: [
+                tx.device.as_ref().map(|d| d.as_str()),
+                ip,
+                tx.debtor.phone.as_ref().map(|p| p.as_str()),
+                tx.creditor.phone.as_ref().map(|p| p.as_str()),
+            ],
+        }
+    }
 }
 
 /// Per-node marks that can be cleared in constant time (a generation stamp per node).
@@ -313,6 +349,9 @@ pub struct MoneyGraph {
     frontier: Vec<u32>,
     next: Vec<u32>,
     layer: Vec<Pair>,
+    /// Scratch lists: a node's payments in (scatter-gather) and a node's payers (layers).
+    sources: Vec<Adj>,
+    payers: Vec<u32>,
 }
 
 impl MoneyGraph {
@@ -335,6 +374,8 @@ impl MoneyGraph {
             frontier: Vec::new(),
             next: Vec::new(),
             layer: Vec::new(),
+            sources: Vec::new(),
+            payers: Vec::new(),
         })
     }
 
@@ -494,13 +535,19 @@ impl MoneyGraph {
         // ... then each source that paid `m` before `t`: the intermediaries it paid that then paid `v`.
         let mut budget = c.search_budget as i64;
         let mut best = (0u32, u32::MAX);
-        let sources: Vec<Adj> = self.graph.node(m).in_between(start, t).rev().copied().collect();
+        let mut sources = std::mem::take(&mut self.sources);
+        sources.clear();
+        sources.extend(self.graph.node(m).in_between(start, t).rev().copied());
         self.b.begin(self.graph.slots());
-        for source in sources {
+        for source in &sources {
             if source.peer == v || !self.b.insert(source.peer, 0) {
                 continue;
             }
             let s = self.graph.node(source.peer);
+            // A hub (an employer paying its payroll) is not searched through.
+            if s.out_between(start, t).len() > 4 * c.hub_degree as usize {
+                continue;
+            }
             let mut count = 0;
             self.c.begin(self.graph.slots());
             for adj in s.out_between(start, t) {
@@ -523,6 +570,7 @@ impl MoneyGraph {
                 break;
             }
         }
+        self.sources = sources;
         if best.0 < 2 {
             return best.0;
         }
@@ -731,20 +779,19 @@ impl MoneyGraph {
             return (0, 0);
         }
         // `v`'s payers.
-        let payers: Vec<u32> = {
-            self.other.clear();
-            let mut payers = Vec::new();
-            for adj in self.graph.node(v).in_between(start, end).rev() {
-                if self.other.insert(adj.peer, 0) {
-                    payers.push(adj.peer);
-                    if payers.len() > hub as usize {
-                        return (0, 0);
-                    }
+        self.other.clear();
+        let mut payers = std::mem::take(&mut self.payers);
+        payers.clear();
+        for adj in self.graph.node(v).in_between(start, end).rev() {
+            if self.other.insert(adj.peer, 0) {
+                payers.push(adj.peer);
+                if payers.len() > hub as usize {
+                    break;
                 }
             }
-            payers
-        };
+        }
         if payers.len() < 2 || payers.len() > hub as usize {
+            self.payers = payers;
             return (0, 0);
         }
         // The pairs: each payer's distinct payments into `u`'s payees.
@@ -775,6 +822,7 @@ impl MoneyGraph {
                 break;
             }
         }
+        self.payers = payers;
         if paying < 2 || covered < 2 {
             return (0, 0);
         }
