@@ -9,6 +9,8 @@
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::{FxHashMap, FxHasher};
 
 /// Accounts kept per identifier.
@@ -25,11 +27,75 @@ pub struct Use {
     pub seq: u32,
 }
 
+/// The accounts seen with one identifier: one inline (nearly every device, address and phone number has
+/// one account; no allocation), or a list.
+#[derive(Debug, Clone)]
+enum Uses {
+    One(Use),
+    Many(Vec<Use>),
+}
+
+impl Uses {
+    /// Drops the uses at or before `after`; false if none is left.
+    fn retain_after(&mut self, after: i64) -> bool {
+        match self {
+            Uses::One(only) => only.time > after,
+            Uses::Many(list) => {
+                list.retain(|u| u.time > after);
+                !list.is_empty()
+            }
+        }
+    }
+
+    /// Records a use: an account's later use replaces its earlier one; past [`MAX_USES`] accounts the
+    /// oldest use goes.
+    fn record(&mut self, new: Use) {
+        match self {
+            Uses::One(only) if only.node == new.node => {
+                if only.time <= new.time {
+                    *only = new;
+                }
+            }
+            Uses::One(only) => *self = Uses::Many(vec![*only, new]),
+            Uses::Many(list) => match list.iter_mut().find(|u| u.node == new.node) {
+                Some(known) if known.time <= new.time => *known = new,
+                Some(_) => {}
+                None => {
+                    if list.len() == MAX_USES {
+                        if let Some(oldest) = (0..list.len()).min_by_key(|&i| list[i].time) {
+                            list.swap_remove(oldest);
+                        }
+                    }
+                    list.push(new);
+                }
+            },
+        }
+    }
+
+    /// The uses, latest first.
+    fn latest_first(&mut self) -> &[Use] {
+        match self {
+            Uses::One(only) => std::slice::from_ref(only),
+            Uses::Many(list) => {
+                list.sort_unstable_by_key(|u| std::cmp::Reverse(u.time));
+                list
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Uses::One(_) => 0,
+            Uses::Many(list) => list.capacity() * std::mem::size_of::<Use>(),
+        }
+    }
+}
+
 /// The identifier index.
 #[derive(Debug, Default)]
 pub struct Rings {
     window: i64,
-    uses: FxHashMap<u64, Vec<Use>>,
+    uses: FxHashMap<u64, Uses>,
     /// Identifiers with the time to look at them again (each once), to forget them once their window has
     /// passed.
     queue: VecDeque<(i64, u64)>,
@@ -47,7 +113,7 @@ impl Rings {
     }
 
     /// Records that `node` used the identifier at `time` (edge `seq`) and returns the accounts seen with it
-    /// within the window before `time`, this one included, latest use each. `watermark` is the latest event
+    /// within the window before `time`, this one included, latest use first. `watermark` is the latest event
     /// time seen: uses the window has passed by then are forgotten.
     pub fn observe(&mut self, kind: &str, identifier: &str, node: u32, time: i64, seq: u32, watermark: i64) -> &[Use] {
         self.forget(watermark);
@@ -59,26 +125,25 @@ impl Rings {
         };
         let start = time - self.window;
         let kept_after = watermark.saturating_sub(self.window);
-        let list = self.uses.entry(key).or_default();
-        if list.is_empty() {
-            // A new identifier: looked at again when its window has passed (see `forget`).
-            self.queue.push_back((time, key));
-        }
-        list.retain(|u| u.time > kept_after);
-        match list.iter_mut().find(|u| u.node == node) {
-            Some(known) if known.time <= time => *known = Use { node, time, seq },
-            Some(_) => {}
-            None => {
-                if list.len() == MAX_USES {
-                    if let Some(oldest) = (0..list.len()).min_by_key(|&i| list[i].time) {
-                        list.swap_remove(oldest);
-                    }
-                }
-                list.push(Use { node, time, seq });
+        let new = Use { node, time, seq };
+        let uses = match self.uses.entry(key) {
+            Entry::Vacant(entry) => {
+                // A new identifier: looked at again when its window has passed (see `forget`).
+                self.queue.push_back((time, key));
+                entry.insert(Uses::One(new))
             }
-        }
+            Entry::Occupied(entry) => {
+                let uses = entry.into_mut();
+                if uses.retain_after(kept_after) {
+                    uses.record(new);
+                } else {
+                    *uses = Uses::One(new);
+                }
+                uses
+            }
+        };
         // Uses after `time` (this one being late) are not counted: the window ends at `time`.
-        list.sort_unstable_by_key(|u| std::cmp::Reverse(u.time));
+        let list = uses.latest_first();
         let from = list.partition_point(|u| u.time > time);
         let to = list.partition_point(|u| u.time > start);
         &list[from..to.max(from)]
@@ -91,15 +156,14 @@ impl Rings {
                 break;
             }
             self.queue.pop_front();
-            if let Some(list) = self.uses.get_mut(&key) {
-                list.retain(|u| u.time > start);
-                match list.iter().map(|u| u.time).min() {
-                    None => {
-                        self.uses.remove(&key);
-                    }
+            if let Some(uses) = self.uses.get_mut(&key) {
+                if uses.retain_after(start) {
                     // Still used: looked at again when its oldest use has left the window. The queue is then
                     // only roughly in time order, which delays forgetting (memory), never a count.
-                    Some(oldest) => self.queue.push_back((oldest, key)),
+                    let oldest = uses.latest_first().iter().map(|u| u.time).min().unwrap_or(time);
+                    self.queue.push_back((oldest, key));
+                } else {
+                    self.uses.remove(&key);
                 }
             }
         }
@@ -107,8 +171,8 @@ impl Rings {
 
     /// Bytes allocated.
     pub fn memory_bytes(&self) -> usize {
-        self.uses.capacity() * (std::mem::size_of::<(u64, Vec<Use>)>() + 1)
-            + self.uses.values().map(|l| l.capacity() * std::mem::size_of::<Use>()).sum::<usize>()
+        self.uses.capacity() * (std::mem::size_of::<(u64, Uses)>() + 1)
+            + self.uses.values().map(|l| l.heap_bytes()).sum::<usize>()
             + self.queue.capacity() * std::mem::size_of::<(i64, u64)>()
     }
 }
