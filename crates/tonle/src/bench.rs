@@ -259,21 +259,10 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
         alerts += (outcome.decision != tonle_core::Decision::Allow) as u64;
     }
     let seconds = started.elapsed().as_secs_f64();
-    nanos.sort_unstable();
-    let micros = |p: f64| percentile(&nanos, p) as f64 / 1000.0;
     println!("bench score: scenario {scenario}, seed {seed}, rules {}, one thread", engine.ruleset_version());
     println!("  transactions  {} ({alerts} alerted)", transactions.len());
     println!("one at a time (Engine::decide, each call timed)");
-    println!("  time          {seconds:.3} s");
-    println!("  throughput    {:.0} transactions/s", transactions.len() as f64 / seconds);
-    println!(
-        "  per-transaction latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
-        micros(0.5),
-        micros(0.9),
-        micros(0.99),
-        micros(0.999),
-        micros(1.0)
-    );
+    print_timed(seconds, &mut nanos, "transaction", "transactions");
     drop(engine);
     // Batches, as a stream consumer takes them: the next transactions' state is loaded while one is decided.
     const BATCH: usize = 256;
@@ -358,19 +347,8 @@ fn bench_graph(scenario: &str, seed: u64, each: bool) -> Result<ExitCode> {
         Ok((started.elapsed().as_secs_f64(), nanos, graph, found))
     };
     let (seconds, mut nanos, graph, found) = run([true; MOTIFS], true)?;
-    nanos.sort_unstable();
-    let micros = |p: f64| percentile(&nanos, p) as f64 / 1000.0;
     println!("every detector (MoneyGraph::observe, each call timed)");
-    println!("  time          {seconds:.3} s");
-    println!("  throughput    {:.0} edges/s", transactions.len() as f64 / seconds);
-    println!(
-        "  per-edge latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
-        micros(0.5),
-        micros(0.9),
-        micros(0.99),
-        micros(0.999),
-        micros(1.0)
-    );
+    print_timed(seconds, &mut nanos, "edge", "edges");
     let memory = graph.graph().memory();
     println!(
         "  graph at the end: {} nodes, {} edges kept ({} horizon), {:.1} MiB with the identifier index",
@@ -407,6 +385,23 @@ fn bench_graph(scenario: &str, seed: u64, each: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a run of calls each timed (`nanos`, one per `item`, `items` in the plural): its time, throughput
+/// and latency percentiles.
+fn print_timed(seconds: f64, nanos: &mut [u64], item: &str, items: &str) {
+    nanos.sort_unstable();
+    let micros = |p: f64| percentile(nanos, p) as f64 / 1000.0;
+    println!("  time          {seconds:.3} s");
+    println!("  throughput    {:.0} {items}/s", nanos.len() as f64 / seconds);
+    println!(
+        "  per-{item} latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
+        micros(0.5),
+        micros(0.9),
+        micros(0.99),
+        micros(0.999),
+        micros(1.0)
+    );
 }
 
 /// The value at fraction `p` (0 to 1) of sorted measurements (nearest rank); 0 when there are none.
