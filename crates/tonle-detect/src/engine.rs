@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
-use crate::graph::{GraphFacts, MoneyGraph, NewEdge, MOTIFS};
+use crate::graph::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
 use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
@@ -290,14 +290,9 @@ impl Engine {
         let Some(graph) = self.graph.as_mut() else {
             return Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired));
         };
-        self.ip.clear();
-        if let Some(ip) = tx.ip {
-            use std::fmt::Write;
-            // Writing to a String cannot fail.
-            let _ = write!(self.ip, "{ip}");
-        }
         let nodes = graph.config().nodes;
-        let ip = tx.ip.is_some().then_some(self.ip.as_str());
+        // Only the ring detector reads the IP address.
+        let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, &mut self.ip) } else { None };
         let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
         graph.observe(&edge, &mut self.graph_facts);
         self.variables.fill_graph(&self.graph_facts, &mut self.slots);

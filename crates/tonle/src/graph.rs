@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 use tonle_core::{FxTable, LabelledTransaction};
 use tonle_detect::features::WindowConfig;
-use tonle_detect::graph::{GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use tonle_detect::graph::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
 use tonle_detect::rules::ruleset::RuleSet;
 use tonle_detect::variables::Variables;
 use tonle_formats::read_fx_table;
@@ -112,12 +112,7 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
             .to_base(tx.amount, tx.time.date())
             .with_context(|| format!("transaction {}: add the missing rate to the --fx file", tx.id))?
             .minor();
-        ip.clear();
-        if let Some(address) = tx.ip {
-            ip = address.to_string();
-        }
-        let ip_text = tx.ip.is_some().then_some(ip.as_str());
-        let edge = NewEdge::of(tx, amount, ip_text, config.nodes, &mut node_keys);
+        let edge = NewEdge::of(tx, amount, ip_text(tx.ip, &mut ip), config.nodes, &mut node_keys);
         let started = Instant::now();
         graph.observe(&edge, &mut facts);
         detecting += started.elapsed();

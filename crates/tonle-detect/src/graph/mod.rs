@@ -16,5 +16,5 @@ pub mod temporal;
 pub mod trace;
 
 pub use config::GraphConfig;
-pub use motifs::{GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+pub use motifs::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
 pub use temporal::{GraphMemory, TemporalGraph};

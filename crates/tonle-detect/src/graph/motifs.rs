@@ -138,6 +138,17 @@ pub struct NewEdge<'a> {
     pub identifiers: [Option<&'a str>; 4],
 }
 
+/// A transaction's IP address as text, written into `scratch` (no allocation once it has grown), for
+/// [`NewEdge::of`].
+pub fn ip_text(ip: Option<std::net::IpAddr>, scratch: &mut String) -> Option<&str> {
+    use std::fmt::Write;
+    let ip = ip?;
+    scratch.clear();
+    // Writing to a String cannot fail.
+    let _ = write!(scratch, "{ip}");
+    Some(scratch.as_str())
+}
+
 impl<'a> NewEdge<'a> {
     /// The edge of a transaction with its amount in the base currency's minor units, its IP address written
     /// as text (`ip`, when it has one), and nodes as `nodes` says: accounts, or parties where named. Party
@@ -625,7 +636,7 @@ impl MoneyGraph {
         );
         self.frontier.clear();
         self.frontier.push(0);
-        for _ in 0..back_hops {
+        'back: for _ in 0..back_hops {
             self.next.clear();
             for &at in &self.frontier {
                 let step = self.backward[at as usize];
@@ -633,7 +644,7 @@ impl MoneyGraph {
                 for adj in inn.rev() {
                     budget -= 1;
                     if budget < 0 {
-                        break;
+                        break 'back;
                     }
                     let known = self.b.get(adj.peer).map(|i| self.backward[i as usize].time);
                     if known.is_some_and(|time| time >= adj.time) || adj.peer != v && self.is_hub(adj.peer, start, t) {
