@@ -7,6 +7,7 @@
 //! - [`variables`]: the names rules use for a transaction's fields and features, and filling their slots.
 //! - [`graph`]: the money-flow graph: motifs on each new edge, graph features, tracing.
 //! - [`engine`]: one transaction in, a decision with its reasons out.
+//! - [`models`]: machine learning: the feature schema, gradient-boosted trees, TreeSHAP, isolation forest, ONNX.
 //! - [`reload`]: replacing a running engine's rule set from another thread without dropping a transaction.
 //!
 //! Decisions, the engine, graph detectors and models build on these (see the issues that follow).
@@ -14,6 +15,7 @@
 pub mod engine;
 pub mod features;
 pub mod graph;
+pub mod models;
 pub mod reload;
 pub mod rules;
 pub mod variables;
