@@ -14,7 +14,8 @@ use std::sync::Arc;
 use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
-use crate::graph::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use crate::models::{Extractor, FeatureSchema, SchemaError};
 use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
@@ -42,6 +43,12 @@ pub enum EngineError {
         /// The untracked roles its entity kind needs, by prefix (`device`, `debtor, creditor`).
         missing: String,
     },
+    /// A model feature reads a role or maximum the engine was told not to track.
+    #[error("the model feature `{variable}` reads a role or window maximum this engine does not track")]
+    UntrackedFeature {
+        /// The feature's variable.
+        variable: String,
+    },
     /// A rule reads the largest amount of a window the engine does not keep.
     #[error(
         "{origin}: rule {rule:?} reads `{variable}`, but the engine does not keep that window's largest amount; \
@@ -59,6 +66,28 @@ pub enum EngineError {
     /// The window configuration is unusable, or a transaction is later than the lateness bound.
     #[error(transparent)]
     Window(#[from] FeatureError),
+    /// A model's feature list is unusable, or its schema differs from the engine's.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// A rule reads a model's score, but no model is loaded.
+    #[error("{origin}: rule {rule:?} reads `{variable}`, but no model is loaded (tonle score --model)")]
+    NoModel {
+        /// The file.
+        origin: String,
+        /// The rule's id.
+        rule: String,
+        /// The variable.
+        variable: String,
+    },
+    /// A new rule set changes the graph parameters a loaded model's features were computed with.
+    #[error(
+        "{origin}: its [graph] table differs from the one the loaded model's graph features were trained with; \
+         keep the model's parameters or retrain the model"
+    )]
+    GraphPinned {
+        /// The file.
+        origin: String,
+    },
     /// No exchange rate for a transaction's currency (the source says which rate is missing).
     #[error("transaction {transaction}: its amount cannot be converted to the base currency")]
     Fx {
@@ -88,6 +117,11 @@ impl Tracked {
         }
     }
 
+    /// Whether everything in `self` is in `other`.
+    fn within(&self, other: &Tracked) -> bool {
+        self.intersection(*other) == *self
+    }
+
     /// Both only.
     fn intersection(self, other: Tracked) -> Tracked {
         Tracked {
@@ -115,6 +149,24 @@ pub struct Engine {
     /// Scratch text of an IP address, and of the two node keys when nodes are parties.
     ip: String,
     node_keys: [String; 2],
+    /// The features a model reads, when the engine computes them.
+    inputs: Option<ModelInputs>,
+}
+
+/// What the engine keeps for a model: the schema of its features, where they are read, and the row of the
+/// transaction decided last.
+struct ModelInputs {
+    schema: FeatureSchema,
+    extractor: Extractor,
+    row: Vec<f32>,
+}
+
+/// What rule sets must agree with besides the variables and the tracked roles: the graph parameters a model's
+/// features were computed with, and whether a model is loaded (for rules reading `model.*`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pins {
+    pub(crate) graph: Option<GraphConfig>,
+    pub(crate) model: bool,
 }
 
 impl Engine {
@@ -125,7 +177,22 @@ impl Engine {
     /// Likewise it keeps only the maxima the rules read, within `windows.maxima`.
     pub fn new(windows: WindowConfig, rules: &str, origin: &str, fx: FxTable) -> Result<Engine, EngineError> {
         let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, |read| read.intersection(allowed))
+        Engine::build(windows, rules, origin, fx, None, |read| read.intersection(allowed))
+    }
+
+    /// An engine like [`Engine::new`] that also computes these model features for every transaction
+    /// ([`Engine::features`]): the input of training. It tracks the roles and runs the graph detectors the
+    /// features read, as well as those the rules read; the graph's parameters are the rule file's `[graph]`
+    /// table, and a rule set loaded later must keep them.
+    pub fn with_features(
+        windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+        features: &[String],
+    ) -> Result<Engine, EngineError> {
+        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
+        Engine::build(windows, rules, origin, fx, Some(features), |read| read.intersection(allowed))
     }
 
     /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
@@ -139,7 +206,7 @@ impl Engine {
         fx: FxTable,
     ) -> Result<Engine, EngineError> {
         let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, |read| {
+        Engine::build(windows, rules, origin, fx, None, |read| {
             let both = read.union(wanted);
             Tracked { roles: kind_closure(both.roles), ..both }
         })
@@ -150,20 +217,42 @@ impl Engine {
         rules: &str,
         origin: &str,
         fx: FxTable,
+        features: Option<&[String]>,
         track: impl FnOnce(Tracked) -> Tracked,
     ) -> Result<Engine, EngineError> {
         let variables = Arc::new(Variables::new(&windows.horizons, fx.base().minor_per_major()));
         let set = RuleSet::from_toml(rules, origin, variables.schema())?;
-        let tracked = track(reads(&set, &variables));
+        let inputs = match features {
+            Some(features) => {
+                let schema = FeatureSchema::new(features, &variables, fx.base().code(), &windows.horizons, &set.graph)?;
+                let extractor = Extractor::new(&schema, &variables)?;
+                let row = vec![0.0; extractor.width()];
+                Some(ModelInputs { schema, extractor, row })
+            }
+            None => None,
+        };
+        let model_slots: Vec<usize> = inputs.iter().flat_map(|i| i.extractor.slots()).collect();
+        let pins = Pins {
+            graph: inputs.as_ref().and_then(|i| i.schema.context.graph.is_some().then_some(set.graph)),
+            model: false,
+        };
+        let tracked = track(reads(set.variables().into_iter().chain(model_slots.iter().copied()), &variables));
         check_tracked(&set, origin, &variables, &tracked)?;
+        check_pins(&set, origin, &variables, &pins)?;
+        if let Some(slot) = model_slots.iter().copied().find(|s| !reads([*s].into_iter(), &variables).within(&tracked))
+        {
+            return Err(EngineError::UntrackedFeature {
+                variable: variables.schema().name(slot).unwrap_or_default().to_owned(),
+            });
+        }
         windows.roles = tracked.roles;
         windows.maxima = tracked.maxima;
         let store = FeatureStore::new(windows)?;
-        let filled = roles_filled(&set, &variables);
+        let filled = roles_filled(set.variables().into_iter().chain(model_slots.iter().copied()), &variables);
         let mut graph = None;
-        start_graph(&mut graph, &set, &variables);
+        start_graph(&mut graph, &set, &model_slots, &variables);
         let rules = Arc::new(set);
-        let reload = Arc::new(Shared::new(Arc::clone(&variables), tracked, Arc::clone(&rules)));
+        let reload = Arc::new(Shared::new(Arc::clone(&variables), tracked, pins, Arc::clone(&rules)));
         Ok(Engine {
             store,
             variables,
@@ -178,7 +267,24 @@ impl Engine {
             graph_facts: GraphFacts::default(),
             ip: String::new(),
             node_keys: Default::default(),
+            inputs,
         })
+    }
+
+    /// The schema of the model features the engine computes, if it computes any.
+    pub fn feature_schema(&self) -> Option<&FeatureSchema> {
+        self.inputs.as_ref().map(|i| &i.schema)
+    }
+
+    /// The model features of the transaction decided last, in the schema's column order (empty when the
+    /// engine computes none).
+    pub fn features(&self) -> &[f32] {
+        self.inputs.as_ref().map_or(&[], |i| &i.row)
+    }
+
+    /// The slots the model features read.
+    fn model_slots(&self) -> Vec<usize> {
+        self.inputs.iter().flat_map(|i| i.extractor.slots()).collect()
     }
 
     /// The money-flow graph, if the rules read it.
@@ -225,8 +331,9 @@ impl Engine {
     /// this itself, so callers need it only to switch while idle.
     pub fn take_published(&mut self) -> Option<&str> {
         let set = self.reload.take()?;
-        self.filled = roles_filled(&set, &self.variables);
-        start_graph(&mut self.graph, &set, &self.variables);
+        let model_slots = self.model_slots();
+        self.filled = roles_filled(set.variables().into_iter().chain(model_slots.iter().copied()), &self.variables);
+        start_graph(&mut self.graph, &set, &model_slots, &self.variables);
         self.rules = set;
         Some(&self.rules.version)
     }
@@ -288,6 +395,9 @@ impl Engine {
         let major = base.minor() as f64 / base.currency().minor_per_major() as f64;
         self.variables.fill(tx, major, &self.snapshot, &self.filled, &mut self.slots);
         let Some(graph) = self.graph.as_mut() else {
+            if let Some(inputs) = self.inputs.as_mut() {
+                inputs.extractor.fill(&self.slots, &mut inputs.row);
+            }
             return Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired));
         };
         let nodes = graph.config().nodes;
@@ -296,6 +406,9 @@ impl Engine {
         let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
         graph.observe(&edge, &mut self.graph_facts);
         self.variables.fill_graph(&self.graph_facts, &mut self.slots);
+        if let Some(inputs) = self.inputs.as_mut() {
+            inputs.extractor.fill(&self.slots, &mut inputs.row);
+        }
         let mut outcome = self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired);
         // Each reason reading a graph detector carries the transactions it found.
         for (reason, &index) in outcome.reasons.iter_mut().zip(self.fired.iter()) {
@@ -314,10 +427,10 @@ impl Engine {
     }
 }
 
-/// The graph detectors a rule set reads.
-fn motifs_read(rules: &RuleSet, variables: &Variables) -> [bool; MOTIFS] {
+/// The graph detectors a rule set and a model read.
+fn motifs_read(rules: &RuleSet, model_slots: &[usize], variables: &Variables) -> [bool; MOTIFS] {
     let mut read = [false; MOTIFS];
-    for slot in rules.variables() {
+    for slot in rules.variables().into_iter().chain(model_slots.iter().copied()) {
         if let Some(motif) = variables.motif_of(slot) {
             read[motif as usize] = true;
         }
@@ -327,8 +440,8 @@ fn motifs_read(rules: &RuleSet, variables: &Variables) -> [bool; MOTIFS] {
 
 /// Starts the money-flow graph when a rule set first reads it, or gives a running one the set's parameters
 /// and detectors (the edges it holds are kept; a detector newly run sees them).
-fn start_graph(graph: &mut Option<MoneyGraph>, rules: &RuleSet, variables: &Variables) {
-    let read = motifs_read(rules, variables);
+fn start_graph(graph: &mut Option<MoneyGraph>, rules: &RuleSet, model_slots: &[usize], variables: &Variables) {
+    let read = motifs_read(rules, model_slots, variables);
     match graph {
         Some(graph) => graph.reconfigure(rules.graph, read),
         None if read.iter().any(|r| *r) => {
@@ -346,10 +459,37 @@ pub(crate) fn compile_rules(
     origin: &str,
     variables: &Variables,
     tracked: &Tracked,
+    pins: &Pins,
 ) -> Result<RuleSet, EngineError> {
     let set = RuleSet::from_toml(text, origin, variables.schema())?;
     check_tracked(&set, origin, variables, tracked)?;
+    check_pins(&set, origin, variables, pins)?;
     Ok(set)
+}
+
+/// Refuses a set that reads `model.*` with no model loaded, or changes the graph parameters a model's
+/// features were computed with.
+fn check_pins(set: &RuleSet, origin: &str, variables: &Variables, pins: &Pins) -> Result<(), EngineError> {
+    if let Some(graph) = pins.graph {
+        if set.graph != graph {
+            return Err(EngineError::GraphPinned { origin: origin.to_owned() });
+        }
+    }
+    if pins.model {
+        return Ok(());
+    }
+    for rule in &set.rules {
+        for &slot in rule.expr.variables() {
+            if variables.is_model_output(slot) {
+                return Err(EngineError::NoModel {
+                    origin: origin.to_owned(),
+                    rule: rule.id.clone(),
+                    variable: variables.schema().name(slot).unwrap_or_default().to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The role a variable belongs to, if any (`debtor.in.sum_24h` is the debtor's; `amount` is no role's).
@@ -398,10 +538,10 @@ fn kind_closure(roles: [bool; 7]) -> [bool; 7] {
     Role::ALL.map(|role| Role::ALL.iter().any(|r| r.kind() == role.kind() && roles[*r as usize]))
 }
 
-/// The roles whose variables the rules read.
-fn roles_filled(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
+/// The roles whose variables these slots (the rules' and a model's) read.
+fn roles_filled(slots: impl Iterator<Item = usize>, variables: &Variables) -> [bool; 7] {
     let mut read = [false; 7];
-    for slot in rules.variables() {
+    for slot in slots {
         if let Some(role) = variables.schema().name(slot).and_then(role_of) {
             read[role as usize] = true;
         }
@@ -412,12 +552,12 @@ fn roles_filled(rules: &RuleSet, variables: &Variables) -> [bool; 7] {
 /// What to track for a rule set: every role of an entity kind some rule reads (an account's `in` side comes
 /// from the transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role
 /// tracked too), and the maxima it reads.
-fn reads(rules: &RuleSet, variables: &Variables) -> Tracked {
+fn reads(slots: impl Iterator<Item = usize> + Clone, variables: &Variables) -> Tracked {
     let mut maxima = [[false; 2]; MAX_HORIZONS];
-    for slot in rules.variables() {
+    for slot in slots.clone() {
         if let Some((horizon, side)) = variables.maximum_of(slot) {
             maxima[horizon][side] = true;
         }
     }
-    Tracked { roles: kind_closure(roles_filled(rules, variables)), maxima }
+    Tracked { roles: kind_closure(roles_filled(slots, variables)), maxima }
 }

@@ -25,7 +25,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::engine::{compile_rules, EngineError, Tracked};
+use crate::engine::{compile_rules, EngineError, Pins, Tracked};
 use crate::rules::ruleset::RuleSet;
 use crate::variables::Variables;
 
@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     variables: Arc<Variables>,
     /// What the engine tracks.
     tracked: Tracked,
+    /// What new sets must agree with.
+    pins: Pins,
 }
 
 struct State {
@@ -48,8 +50,14 @@ struct State {
 }
 
 impl Shared {
-    pub(crate) fn new(variables: Arc<Variables>, tracked: Tracked, active: Arc<RuleSet>) -> Shared {
-        Shared { pending: AtomicBool::new(false), state: Mutex::new(State { next: None, active }), variables, tracked }
+    pub(crate) fn new(variables: Arc<Variables>, tracked: Tracked, pins: Pins, active: Arc<RuleSet>) -> Shared {
+        Shared {
+            pending: AtomicBool::new(false),
+            state: Mutex::new(State { next: None, active }),
+            variables,
+            tracked,
+            pins,
+        }
     }
 
     /// The state; a publisher that panicked while holding the lock left it consistent (every update is a
@@ -91,7 +99,7 @@ impl Reloader {
     /// A file that does not compile, or that reads a role the engine does not track, is refused and the
     /// running set keeps deciding.
     pub fn publish(&self, text: &str, origin: &str) -> Result<String, EngineError> {
-        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked)?;
+        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins)?;
         let version = set.version.to_string();
         let mut state = self.shared.lock();
         state.next = Some(Arc::new(set));

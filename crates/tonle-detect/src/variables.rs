@@ -22,6 +22,9 @@
 //!   sharing its device, IP address or a phone number), `graph.bipartite`, `graph.stack`; 0 when nothing is
 //!   found. A rule reading them starts the graph with the parameters of its file's `[graph]` table, and
 //!   its reasons carry the ids of the transactions found;
+//! - `model.score` (number, 0 to 1: the loaded model's probability that the transaction is illicit) and
+//!   `model.anomaly` (number, 0 to 1: the isolation forest's anomaly score of the debtor's behaviour; 0 when
+//!   the model has none); a rule reading them needs a model loaded ([`crate::models`]);
 //! - per role, with the prefix `debtor`, `creditor` (the accounts), `debtor_party`, `creditor_party`,
 //!   `device`, `debtor_phone`, `creditor_phone`:
 //!   - `<role>.<side>.<metric>_<horizon>`, side `out` or `in`, metric `count`, `distinct`,
@@ -160,6 +163,8 @@ pub struct Variables {
     purpose: usize,
     /// Slot of the first `graph.*` variable; the others follow in the order of [`Motif::ALL`].
     graph: usize,
+    /// Slots of `model.score` and `model.anomaly`.
+    model: [usize; 2],
     /// The `country` code of every two-letter code, indexed by [`country_index`]: a lookup instead of a search.
     countries: Box<[u32; 26 * 26]>,
     /// Per role: the slot of its first variable; the role's variables follow in a fixed order.
@@ -192,6 +197,7 @@ impl Variables {
         for motif in Motif::ALL {
             schema.var(&format!("graph.{}", motif.name()), Ty::Integer);
         }
+        let model = [schema.var("model.score", Ty::Number), schema.var("model.anomaly", Ty::Number)];
         let mut countries = Box::new([OTHER_COUNTRY; 26 * 26]);
         for (code, country) in COUNTRIES[..COUNTRIES.len() - 2].iter().enumerate() {
             if let Ok(country) = CountryCode::new(country) {
@@ -228,6 +234,7 @@ impl Variables {
             creditor_country,
             purpose,
             graph,
+            model,
             countries,
             roles,
         }
@@ -252,6 +259,17 @@ impl Variables {
     /// The graph detector a slot reads, if any.
     pub fn motif_of(&self, slot: usize) -> Option<Motif> {
         slot.checked_sub(self.graph).and_then(|i| Motif::ALL.get(i).copied())
+    }
+
+    /// Whether a slot is one of a model's scores (`model.score`, `model.anomaly`).
+    pub fn is_model_output(&self, slot: usize) -> bool {
+        self.model.contains(&slot)
+    }
+
+    /// Fills the `model.*` slots: the classifier's probability and the anomaly score (0 when absent).
+    pub fn fill_model(&self, score: f64, anomaly: f64, slots: &mut [Value]) {
+        slots[self.model[0]] = Value::num(score);
+        slots[self.model[1]] = Value::num(anomaly);
     }
 
     /// Fills the `graph.*` slots from what the detectors found (after [`Variables::fill`]).

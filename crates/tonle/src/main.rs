@@ -3,6 +3,7 @@
 mod backtest;
 mod bench;
 mod distinct;
+mod features;
 mod graph;
 mod import;
 mod progress;
@@ -45,6 +46,9 @@ enum Command {
     /// Run the money-flow graph's detectors over whole files: the transactions each detector flags, with
     /// their evidence, and per detector its precision and recall per typology against the files' labels.
     Graph(graph::GraphArgs),
+    /// Write the model features of every labelled transaction of a file, as the engine computes them, as a CSV
+    /// table (for training and analysis elsewhere).
+    Features(features::FeaturesArgs),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Trace(args) => trace::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Features(args) => features::run(&args),
         Command::Bench(command) => bench::run(command),
     };
     match result {

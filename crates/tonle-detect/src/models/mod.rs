@@ -3,7 +3,10 @@
 //! elsewhere (ONNX), and the measures of a model's quality.
 //!
 //! - [`matrix`]: a dense table of feature rows, the input of training and evaluation.
+//! - [`schema`]: the features a model reads, their encoding and context, hashed; reading them from the engine.
 
 pub mod matrix;
+pub mod schema;
 
 pub use matrix::Matrix;
+pub use schema::{default_features, Extractor, FeatureSchema, SchemaError};

@@ -57,6 +57,20 @@ impl Value {
         Value(code as u64)
     }
 
+    /// The value as a number, read as a variable of type `ty`: numbers, money and durations as they are,
+    /// integers converted, bools 0 or 1, enum codes as their code (NaN for [`UNKNOWN_CODE`]). The input of
+    /// models.
+    #[inline]
+    pub fn to_f64(self, ty: Ty) -> f64 {
+        match ty {
+            Ty::Number | Ty::Money | Ty::Duration => f64::from_bits(self.0),
+            Ty::Integer => self.0 as i64 as f64,
+            Ty::Bool => (self.0 != 0) as u8 as f64,
+            Ty::Enum(_) if self.0 as u32 == UNKNOWN_CODE => f64::NAN,
+            Ty::Enum(_) => self.0 as u32 as f64,
+        }
+    }
+
     #[inline(always)]
     pub(super) const fn bits(self) -> u64 {
         self.0
@@ -193,7 +207,7 @@ impl Schema {
     }
 
     /// Values of an enum domain in code order (empty if `ty` is not an enum type).
-    pub(super) fn values(&self, ty: Ty) -> impl Iterator<Item = &str> {
+    pub fn values(&self, ty: Ty) -> impl Iterator<Item = &str> {
         self.domain_of(ty).into_iter().flat_map(|domain| domain.values.iter().map(String::as_str))
     }
 
