@@ -4,8 +4,11 @@
 //!
 //! - [`matrix`]: a dense table of feature rows, the input of training and evaluation.
 //! - [`schema`]: the features a model reads, their encoding and context, hashed; reading them from the engine.
+//! - [`metrics`]: a binary classifier's quality: PR-AUC, ROC-AUC, best-F1 threshold, alert budgets, recall per
+//!   typology.
 
 pub mod matrix;
+pub mod metrics;
 pub mod schema;
 
 pub use matrix::Matrix;
