@@ -3,7 +3,9 @@
 //! elsewhere (ONNX), and the measures of a model's quality.
 //!
 //! - [`matrix`]: a dense table of feature rows, the input of training and evaluation.
+//! - [`gbdt`]: gradient-boosted decision trees (histogram training, flat serving trees, TreeSHAP).
 
+pub mod gbdt;
 pub mod matrix;
 
 pub use matrix::Matrix;
