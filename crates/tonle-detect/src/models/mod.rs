@@ -6,7 +6,9 @@
 //! - [`schema`]: the features a model reads, their encoding and context, hashed; reading them from the engine.
 //! - [`metrics`]: a binary classifier's quality: PR-AUC, ROC-AUC, best-F1 threshold, alert budgets, recall per
 //!   typology.
+//! - [`gbdt`]: gradient-boosted decision trees (histogram training, flat serving trees, TreeSHAP).
 
+pub mod gbdt;
 pub mod matrix;
 pub mod metrics;
 pub mod schema;

@@ -1,0 +1,216 @@
+//! The serving form of the trees: every tree's nodes in one flat array, 16 bytes a node, compared on raw
+//! values (a split on bin `b` became `value <= upper edge of b`), so serving needs no quantisation. Leaf
+//! values, and the training cover of every node and leaf (for TreeSHAP), live in arrays of their own.
+
+use serde::{Deserialize, Serialize};
+
+use super::bins::BinMatrix;
+use super::grow::{GrownNode, GrownTree};
+
+/// A child reference with this bit set is a leaf index; without it, a node index.
+pub(crate) const LEAF: u32 = 1 << 31;
+/// In [`Node::feature`]: missing values go left.
+const MISSING_LEFT: u32 = 1 << 31;
+
+/// A split: rows with `row[feature] <= threshold` go left, NaN goes the default way.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[u32; 4]", into = "[u32; 4]")]
+pub(crate) struct Node {
+    threshold: f32,
+    /// The feature index, with [`MISSING_LEFT`] set when missing values go left.
+    feature: u32,
+    /// Child references (see [`LEAF`]).
+    pub(crate) left: u32,
+    pub(crate) right: u32,
+}
+
+impl Node {
+    /// A split with its children still to be set.
+    pub(crate) fn new(feature: usize, threshold: f32, missing_left: bool) -> Node {
+        let flag = if missing_left { MISSING_LEFT } else { 0 };
+        Node { threshold, feature: feature as u32 | flag, left: 0, right: 0 }
+    }
+
+    /// The feature it splits on.
+    pub(crate) fn feature(&self) -> usize {
+        (self.feature & !MISSING_LEFT) as usize
+    }
+
+    /// The child that a row goes to.
+    #[inline]
+    pub(crate) fn next(&self, row: &[f32]) -> u32 {
+        let v = row[self.feature()];
+        // `<=` is false for NaN, which then goes left only when missing values do.
+        let left = v <= self.threshold || (v.is_nan() && self.feature & MISSING_LEFT != 0);
+        if left {
+            self.left
+        } else {
+            self.right
+        }
+    }
+}
+
+// Stored as four integers, the threshold as its bit pattern: exact in any format, infinity included.
+impl From<[u32; 4]> for Node {
+    fn from([t, feature, left, right]: [u32; 4]) -> Node {
+        Node { threshold: f32::from_bits(t), feature, left, right }
+    }
+}
+
+impl From<Node> for [u32; 4] {
+    fn from(n: Node) -> [u32; 4] {
+        [n.threshold.to_bits(), n.feature, n.left, n.right]
+    }
+}
+
+/// The trees of a model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Forest {
+    /// Each tree's root (a child reference: a single-leaf tree's root is a leaf).
+    pub(crate) roots: Vec<u32>,
+    pub(crate) nodes: Vec<Node>,
+    /// Leaf values, learning rate applied; stored as bit patterns so that a reload is bit-identical.
+    #[serde(with = "bits")]
+    pub(crate) leaf_values: Vec<f64>,
+    /// Training rows that reached each node and each leaf (the covers TreeSHAP weighs paths with).
+    pub(crate) node_covers: Vec<f64>,
+    pub(crate) leaf_covers: Vec<f64>,
+    /// The loss reduction of each split (bit patterns too: JSON parsers may round the last bit).
+    #[serde(with = "bits")]
+    pub(crate) node_gains: Vec<f64>,
+    /// The deepest leaf's depth (the root's is 0).
+    pub(crate) depth: usize,
+}
+
+impl Forest {
+    /// The leaf index a row reaches in the tree with this root.
+    #[inline]
+    pub(crate) fn leaf(&self, root: u32, row: &[f32]) -> usize {
+        let mut at = root;
+        while at & LEAF == 0 {
+            at = self.nodes[at as usize].next(row);
+        }
+        (at & !LEAF) as usize
+    }
+
+    /// The sum of the leaf values a row reaches, added to `base` one tree after another.
+    #[inline]
+    pub(crate) fn raw(&self, base: f64, row: &[f32]) -> f64 {
+        let mut sum = base;
+        for &root in &self.roots {
+            sum += self.leaf_values[self.leaf(root, row)];
+        }
+        sum
+    }
+
+    /// The cover of a child reference.
+    pub(crate) fn cover(&self, at: u32) -> f64 {
+        if at & LEAF != 0 {
+            self.leaf_covers[(at & !LEAF) as usize]
+        } else {
+            self.node_covers[at as usize]
+        }
+    }
+
+    /// The mean value of a tree over its training rows: its leaves' values weighed by their covers.
+    pub(crate) fn expected_value(&self, root: u32) -> f64 {
+        if root & LEAF != 0 {
+            return self.leaf_values[(root & !LEAF) as usize];
+        }
+        let n = self.node_covers[root as usize];
+        let mut stack = vec![root];
+        let mut sum = 0.0;
+        while let Some(at) = stack.pop() {
+            if at & LEAF != 0 {
+                let leaf = (at & !LEAF) as usize;
+                sum += self.leaf_covers[leaf] * self.leaf_values[leaf];
+            } else {
+                let node = self.nodes[at as usize];
+                stack.push(node.right);
+                stack.push(node.left);
+            }
+        }
+        sum / n
+    }
+
+    /// Appends a grown tree, its splits on bins turned into splits on raw values, nodes in depth-first order.
+    pub(crate) fn push(&mut self, tree: &GrownTree, data: &BinMatrix) {
+        let root = self.add(tree, data, 0, 0);
+        self.roots.push(root);
+    }
+
+    fn add(&mut self, tree: &GrownTree, data: &BinMatrix, at: usize, depth: usize) -> u32 {
+        self.depth = self.depth.max(depth);
+        match tree.nodes[at] {
+            GrownNode::Leaf { value, rows } => {
+                self.leaf_values.push(value);
+                self.leaf_covers.push(rows as f64);
+                (self.leaf_values.len() - 1) as u32 | LEAF
+            }
+            GrownNode::Split { feature, bin, missing_left, gain, left, right, rows } => {
+                let index = self.nodes.len();
+                // Bin `bin` holds the values up to its upper edge, so `bin(v) <= bin` exactly when `v <= edge`.
+                let threshold = data.features[feature].edges[bin as usize];
+                self.nodes.push(Node::new(feature, threshold, missing_left));
+                self.node_covers.push(rows as f64);
+                self.node_gains.push(gain);
+                let l = self.add(tree, data, left, depth + 1);
+                let r = self.add(tree, data, right, depth + 1);
+                self.nodes[index].left = l;
+                self.nodes[index].right = r;
+                index as u32
+            }
+        }
+    }
+
+    /// Keeps the first `trees` trees; `sizes[t]` is (nodes, leaves) after tree `t` was pushed.
+    pub(crate) fn truncate(&mut self, trees: usize, sizes: &[(usize, usize)]) {
+        let (nodes, leaves) = if trees == 0 { (0, 0) } else { sizes[trees - 1] };
+        self.roots.truncate(trees);
+        self.nodes.truncate(nodes);
+        self.node_covers.truncate(nodes);
+        self.node_gains.truncate(nodes);
+        self.leaf_values.truncate(leaves);
+        self.leaf_covers.truncate(leaves);
+        self.depth = self.roots.iter().map(|&r| self.tree_depth(r)).max().unwrap_or(0);
+    }
+
+    fn tree_depth(&self, at: u32) -> usize {
+        if at & LEAF != 0 {
+            0
+        } else {
+            let n = self.nodes[at as usize];
+            1 + self.tree_depth(n.left).max(self.tree_depth(n.right))
+        }
+    }
+}
+
+/// Serde for floats as their bit patterns: exact, and infinity and NaN survive formats such as JSON.
+pub(crate) mod bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the bit patterns.
+    pub(crate) fn serialize<S: Serializer>(values: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        values.iter().map(|v| v.to_bits()).collect::<Vec<u64>>().serialize(s)
+    }
+
+    /// Reads the bit patterns.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<u64>::deserialize(d)?.into_iter().map(f64::from_bits).collect())
+    }
+
+    /// One float as its bit pattern.
+    pub(crate) mod one {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// Writes the bit pattern.
+        pub(crate) fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+            value.to_bits().serialize(s)
+        }
+
+        /// Reads the bit pattern.
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            Ok(f64::from_bits(u64::deserialize(d)?))
+        }
+    }
+}
