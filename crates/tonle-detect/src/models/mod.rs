@@ -3,7 +3,10 @@
 //! elsewhere (ONNX), and the measures of a model's quality.
 //!
 //! - [`matrix`]: a dense table of feature rows, the input of training and evaluation.
+//! - [`metrics`]: a binary classifier's quality: PR-AUC, ROC-AUC, best-F1 threshold, alert budgets, recall per
+//!   typology.
 
 pub mod matrix;
+pub mod metrics;
 
 pub use matrix::Matrix;
