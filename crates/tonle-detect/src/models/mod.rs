@@ -7,10 +7,14 @@
 //! - [`metrics`]: a binary classifier's quality: PR-AUC, ROC-AUC, best-F1 threshold, alert budgets, recall per
 //!   typology.
 //! - [`gbdt`]: gradient-boosted decision trees (histogram training, flat serving trees, TreeSHAP).
+//! - [`iforest`]: isolation forest, an unsupervised anomaly score over an entity's behaviour.
+//! - [`model`]: a model as saved and served: schema, classifier, threshold, action, anomaly forest.
 
 pub mod gbdt;
+pub mod iforest;
 pub mod matrix;
 pub mod metrics;
+
 pub mod schema;
 
 pub use matrix::Matrix;
