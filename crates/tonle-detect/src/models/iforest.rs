@@ -48,17 +48,17 @@ impl Default for IsolationForestParams {
 /// Why a forest could not be trained or loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IsolationForestError {
-    /// `n_trees` is 0.
-    #[error("an isolation forest needs at least one tree")]
-    NoTrees,
-    /// `sample_size` is below 2 or above 2^30.
-    #[error("sample size {0} is not within 2..=2^30")]
+    /// `n_trees` is 0 or above 65,536.
+    #[error("{0} trees; an isolation forest needs 1 to 65536")]
+    Trees(usize),
+    /// `sample_size` is below 2 or above 32,768 (a tree's nodes are numbered in 16 bits).
+    #[error("sample size {0} is not within 2..=32768")]
     SampleSize(usize),
     /// Fewer than two training rows: nothing can be isolated.
     #[error("{0} training rows; an isolation forest needs at least 2")]
     TooFewRows(usize),
-    /// Rows of zero features, or more than `u32::MAX`.
-    #[error("rows of {0} features; an isolation forest needs 1 to 2^32 - 1")]
+    /// Rows of zero features, or more than 65,536 (feature indices are 16 bits).
+    #[error("rows of {0} features; an isolation forest needs 1 to 65536")]
     Width(usize),
     /// A loaded model whose arrays are inconsistent.
     #[error("invalid isolation forest, tree {tree}: {reason}")]
@@ -70,25 +70,43 @@ pub enum IsolationForestError {
     },
 }
 
-/// One node of the serving arrays. An inner node sends a row to `left` when `row[feature] <= threshold` (or is
-/// NaN), else to `left + 1`. A leaf has `threshold = +inf` and `left` = itself, so walking on stays put; its
-/// `value` is its depth plus `c(leaf size)`.
+/// One node of the serving arrays, 12 bytes. An inner node sends a row to `left` when `row[feature] <= threshold`
+/// (or is NaN), else to `left + 1`. A leaf has `threshold = +inf` and `left` = itself, so walking on stays put.
+/// `left` counts from the tree's root in a [`Tree`], from the forest's first node in an [`IsolationForest`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Node {
-    feature: u32,
-    threshold: f32,
     left: u32,
-    value: f32,
+    threshold: f32,
+    feature: u16,
 }
 
 impl Node {
-    fn leaf(at: u32, value: f32) -> Node {
-        Node { feature: 0, threshold: f32::INFINITY, left: at, value }
+    fn leaf(at: usize) -> Node {
+        // Trees have at most 2 * 32,768 - 1 nodes (the sample size is checked), so `at` fits.
+        Node { feature: 0, left: at as u32, threshold: f32::INFINITY }
     }
 
     fn is_leaf(&self) -> bool {
         self.threshold == f32::INFINITY
     }
+}
+
+/// Sample sizes allowed: a tree of `n` rows has at most `2n - 1` nodes, so a forest's nodes (see [`TREES`])
+/// are numbered in 32 bits.
+const SAMPLE_SIZES: std::ops::RangeInclusive<usize> = 2..=1 << 15;
+
+/// Tree counts allowed.
+const TREES: std::ops::RangeInclusive<usize> = 1..=1 << 16;
+
+/// Feature counts allowed: indices are 16 bits.
+const WIDTHS: std::ops::RangeInclusive<usize> = 1..=1 << 16;
+
+/// One tree: its nodes, each node's leaf value (depth plus `c(leaf size)`; 0 for inner nodes), and the depth of
+/// its deepest leaf.
+struct Tree {
+    nodes: Vec<Node>,
+    values: Vec<f32>,
+    depth: usize,
 }
 
 /// A trained isolation forest; [`IsolationForest::score`] gives a row's anomaly score in `(0, 1)`.
@@ -100,8 +118,10 @@ pub struct IsolationForest {
     n_features: usize,
     /// Rows each tree was grown on (the parameter, capped at the training rows).
     sample_size: usize,
-    /// Every tree's nodes, one tree after another; `left` indices are into this array.
+    /// Every tree's nodes, one tree after another.
     nodes: Vec<Node>,
+    /// Each node's leaf value, beside `nodes` so that the walk reads 8 bytes a step.
+    values: Vec<f32>,
     /// Each tree's root in `nodes`.
     roots: Vec<u32>,
     /// The deepest leaf's depth: the steps every walk takes.
@@ -126,6 +146,9 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
+/// Rows up to this wide are copied to the stack before scoring (power of two: the index is masked).
+const SMALL_WIDTH: usize = 64;
+
 /// Trees walked side by side in [`IsolationForest::score`], so that their memory loads overlap.
 const LANES: usize = 8;
 
@@ -133,7 +156,16 @@ impl IsolationForest {
     /// The anomaly score of one row, in `(0, 1)`: above about 0.6 is unusual, below 0.5 ordinary. A row shorter
     /// than [`n_features`](Self::n_features) reads its missing features as NaN. Does not allocate.
     pub fn score(&self, row: &[f32]) -> f64 {
-        (-self.path_length_sum(row) * self.scale).exp2()
+        let sum = if self.n_features <= SMALL_WIDTH {
+            // A copy on the stack, padded with NaN, indexed by a mask: no bounds check per step.
+            let mut padded = [f32::NAN; SMALL_WIDTH];
+            let n = row.len().min(SMALL_WIDTH);
+            padded[..n].copy_from_slice(&row[..n]);
+            self.path_length_sum(|f| padded[f % SMALL_WIDTH])
+        } else {
+            self.path_length_sum(|f| row.get(f).copied().unwrap_or(f32::NAN))
+        };
+        (-sum * self.scale).exp2()
     }
 
     /// The score of every row of `data`.
@@ -156,12 +188,14 @@ impl IsolationForest {
         self.sample_size
     }
 
-    /// Sum over trees of the row's path length h(x).
-    fn path_length_sum(&self, row: &[f32]) -> f64 {
+    /// Sum over trees of the path length h(x) of the row whose feature `f` is `feature(f)`.
+    #[inline(always)]
+    fn path_length_sum(&self, feature: impl Fn(usize) -> f32) -> f64 {
         let nodes = &self.nodes[..];
+        // The next node from node `at`.
         let step = |at: usize| {
             let node = &nodes[at];
-            let x = row.get(node.feature as usize).copied().unwrap_or(f32::NAN);
+            let x = feature(usize::from(node.feature));
             // NaN > t is false: NaN goes left, and a leaf (t = +inf) keeps every row.
             node.left as usize + usize::from(x > node.threshold)
         };
@@ -175,7 +209,7 @@ impl IsolationForest {
                 }
             }
             for a in at {
-                total += f64::from(nodes[a].value);
+                total += f64::from(self.values[a]);
             }
         }
         for &root in chunks.remainder() {
@@ -183,39 +217,41 @@ impl IsolationForest {
             for _ in 0..self.steps {
                 a = step(a);
             }
-            total += f64::from(nodes[a].value);
+            total += f64::from(self.values[a]);
         }
         total
     }
 
-    /// A forest from its trees, each a node array with `left` indices local to the tree; computes the walk
-    /// length and scale. The trees must already be valid.
-    fn assemble(n_features: usize, sample_size: usize, trees: Vec<(Vec<Node>, usize)>) -> IsolationForest {
-        let mut nodes = Vec::with_capacity(trees.iter().map(|(t, _)| t.len()).sum());
+    /// A forest from its trees; computes the walk length and scale. The trees must already be valid.
+    fn assemble(n_features: usize, sample_size: usize, trees: Vec<Tree>) -> IsolationForest {
+        let n_nodes = trees.iter().map(|t| t.nodes.len()).sum();
+        let (mut nodes, mut values) = (Vec::with_capacity(n_nodes), Vec::with_capacity(n_nodes));
         let mut roots = Vec::with_capacity(trees.len());
         let mut steps = 0;
         let n_trees = trees.len();
-        for (tree, depth) in trees {
+        for tree in trees {
+            // Below 2^32: fewer than 2^16 nodes per tree and at most 2^16 trees.
             let offset = nodes.len() as u32;
             roots.push(offset);
-            nodes.extend(tree.into_iter().map(|n| Node { left: n.left + offset, ..n }));
-            steps = steps.max(depth);
+            nodes.extend(tree.nodes.into_iter().map(|n| Node { left: n.left + offset, ..n }));
+            values.extend(tree.values);
+            steps = steps.max(tree.depth);
         }
         let scale = 1.0 / (n_trees as f64 * average_path_length(sample_size));
-        IsolationForest { n_features, sample_size, nodes, roots, steps, scale }
+        IsolationForest { n_features, sample_size, nodes, values, roots, steps, scale }
     }
 }
 
 /// Grows an isolation forest on the rows of `data`.
 pub fn train(data: &Matrix, params: IsolationForestParams) -> Result<IsolationForest, IsolationForestError> {
-    if params.n_trees == 0 {
-        return Err(IsolationForestError::NoTrees);
+    if !TREES.contains(&params.n_trees) {
+        return Err(IsolationForestError::Trees(params.n_trees));
     }
-    if !(2..=1 << 30).contains(&params.sample_size) {
+    if !SAMPLE_SIZES.contains(&params.sample_size) {
         return Err(IsolationForestError::SampleSize(params.sample_size));
     }
     let width = data.width();
-    if width == 0 || u32::try_from(width).is_err() {
+    if !WIDTHS.contains(&width) {
         return Err(IsolationForestError::Width(width));
     }
     let rows = data.len();
@@ -323,11 +359,12 @@ impl Grower {
         }
     }
 
-    /// One tree's nodes (children after their parent, `left` local) and its deepest leaf's depth.
-    fn grow(&mut self, rng: &mut SplitMix64) -> (Vec<Node>, usize) {
+    /// One tree, children after their parent.
+    fn grow(&mut self, rng: &mut SplitMix64) -> Tree {
         self.positions.clear();
         self.positions.extend(0..self.sample_size as u32);
-        let mut nodes = vec![Node::leaf(0, 0.0)];
+        let mut nodes = vec![Node::leaf(0)];
+        let mut values = vec![0.0];
         let mut deepest = 0;
         // (node, start, end, depth): the node's rows are positions[start..end].
         let mut stack = vec![(0usize, 0usize, self.sample_size, 0usize)];
@@ -335,7 +372,8 @@ impl Grower {
             let split = if depth < self.height_limit && end - start > 1 { self.choose(start, end, rng) } else { None };
             let Some((feature, threshold)) = split else {
                 let value = depth as f64 + average_path_length(end - start);
-                nodes[at] = Node::leaf(at as u32, value as f32);
+                nodes[at] = Node::leaf(at);
+                values[at] = value as f32;
                 deepest = deepest.max(depth);
                 continue;
             };
@@ -349,13 +387,14 @@ impl Grower {
                 }
             }
             let left = nodes.len();
-            nodes.push(Node::leaf(0, 0.0));
-            nodes.push(Node::leaf(0, 0.0));
-            nodes[at] = Node { feature: feature as u32, threshold, left: left as u32, value: 0.0 };
+            nodes.extend([Node::leaf(0), Node::leaf(0)]);
+            values.extend([0.0, 0.0]);
+            // Both fit in 16 bits: the width and the sample size were checked.
+            nodes[at] = Node { feature: feature as u16, left: left as u32, threshold };
             stack.push((left, start, start + n_left, depth + 1));
             stack.push((left + 1, start + n_left, end, depth + 1));
         }
-        (nodes, deepest)
+        Tree { nodes, values, depth: deepest }
     }
 
     /// A split of positions[start..end]: a feature drawn uniformly among those not constant there, and a value
@@ -440,18 +479,19 @@ impl From<IsolationForest> for ForestData {
             .zip(ends)
             .map(|(&root, end)| {
                 let tree = &forest.nodes[root as usize..end];
+                let values = &forest.values[root as usize..end];
                 let mut data = TreeData {
                     feature: Vec::with_capacity(tree.len()),
                     threshold: Vec::with_capacity(tree.len()),
                     left: Vec::with_capacity(tree.len()),
                     value: Vec::with_capacity(tree.len()),
                 };
-                for node in tree {
+                for (node, &value) in tree.iter().zip(values) {
                     let leaf = node.is_leaf();
-                    data.feature.push(if leaf { 0 } else { node.feature });
+                    data.feature.push(if leaf { 0 } else { node.feature.into() });
                     data.threshold.push(if leaf { 0.0 } else { node.threshold });
                     data.left.push(if leaf { 0 } else { node.left - root });
-                    data.value.push(node.value);
+                    data.value.push(value);
                 }
                 data
             })
@@ -464,13 +504,13 @@ impl TryFrom<ForestData> for IsolationForest {
     type Error = IsolationForestError;
 
     fn try_from(data: ForestData) -> Result<IsolationForest, IsolationForestError> {
-        if data.trees.is_empty() {
-            return Err(IsolationForestError::NoTrees);
+        if !TREES.contains(&data.trees.len()) {
+            return Err(IsolationForestError::Trees(data.trees.len()));
         }
-        if !(2..=1 << 30).contains(&data.sample_size) {
+        if !SAMPLE_SIZES.contains(&data.sample_size) {
             return Err(IsolationForestError::SampleSize(data.sample_size));
         }
-        if data.n_features == 0 || u32::try_from(data.n_features).is_err() {
+        if !WIDTHS.contains(&data.n_features) {
             return Err(IsolationForestError::Width(data.n_features));
         }
         let trees = data
@@ -487,7 +527,7 @@ impl TryFrom<ForestData> for IsolationForest {
 
 /// A loaded tree's nodes and deepest reachable depth, or what is wrong with it. Children must come after their
 /// parent, which rules out cycles.
-fn check_tree(t: &TreeData, n_features: usize) -> Result<(Vec<Node>, usize), &'static str> {
+fn check_tree(t: &TreeData, n_features: usize) -> Result<Tree, &'static str> {
     let len = t.feature.len();
     if len == 0 {
         return Err("no nodes");
@@ -495,8 +535,8 @@ fn check_tree(t: &TreeData, n_features: usize) -> Result<(Vec<Node>, usize), &'s
     if t.threshold.len() != len || t.left.len() != len || t.value.len() != len {
         return Err("arrays of different lengths");
     }
-    if u32::try_from(len).is_err() {
-        return Err("too many nodes");
+    if len > 1 << 16 {
+        return Err("more than 65,536 nodes");
     }
     let mut depth: Vec<Option<usize>> = vec![None; len];
     depth[0] = Some(0);
@@ -508,7 +548,7 @@ fn check_tree(t: &TreeData, n_features: usize) -> Result<(Vec<Node>, usize), &'s
             if !(value.is_finite() && value >= 0.0) {
                 return Err("a leaf's value is negative or not finite");
             }
-            nodes.push(Node::leaf(i as u32, value));
+            nodes.push(Node::leaf(i));
             if let Some(d) = depth[i] {
                 deepest = deepest.max(d);
             }
@@ -523,14 +563,15 @@ fn check_tree(t: &TreeData, n_features: usize) -> Result<(Vec<Node>, usize), &'s
         if !threshold.is_finite() {
             return Err("a split value is not finite");
         }
-        nodes.push(Node { feature, threshold, left: left as u32, value: 0.0 });
+        // feature < n_features <= 2^16 and left < len <= 2^16 were checked.
+        nodes.push(Node { feature: feature as u16, left: left as u32, threshold });
         if let Some(d) = depth[i] {
             for child in [left, left + 1] {
                 depth[child] = Some(depth[child].map_or(d + 1, |c| c.max(d + 1)));
             }
         }
     }
-    Ok((nodes, deepest))
+    Ok(Tree { nodes, values: t.value.clone(), depth: deepest })
 }
 
 #[cfg(test)]
@@ -624,7 +665,7 @@ mod tests {
         let short = damaged(&|j| j["trees"][0]["value"] = serde_json::json!([]));
         assert!(short.contains("different lengths"), "{short}");
         let none = damaged(&|j| j["trees"] = serde_json::json!([]));
-        assert!(none.contains("at least one tree"), "{none}");
+        assert!(none.contains("0 trees"), "{none}");
     }
 
     #[test]
@@ -685,7 +726,7 @@ mod tests {
     fn bad_parameters_are_named() {
         let data = gaussian_with_outliers();
         let p = IsolationForestParams::default();
-        assert_eq!(train(&data, IsolationForestParams { n_trees: 0, ..p }), Err(IsolationForestError::NoTrees));
+        assert_eq!(train(&data, IsolationForestParams { n_trees: 0, ..p }), Err(IsolationForestError::Trees(0)));
         assert_eq!(
             train(&data, IsolationForestParams { sample_size: 1, ..p }),
             Err(IsolationForestError::SampleSize(1))
