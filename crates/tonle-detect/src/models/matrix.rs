@@ -17,7 +17,7 @@ impl Matrix {
     /// A table from its values, one row after another; `None` when their number is not a multiple of `width`
     /// (or `width` is 0 and there are values).
     pub fn from_values(values: Vec<f32>, width: usize) -> Option<Matrix> {
-        let fits = if width == 0 { values.is_empty() } else { values.len() % width == 0 };
+        let fits = if width == 0 { values.is_empty() } else { values.len().is_multiple_of(width) };
         fits.then_some(Matrix { values, width })
     }
 
