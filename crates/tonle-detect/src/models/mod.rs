@@ -3,7 +3,11 @@
 //! elsewhere (ONNX), and the measures of a model's quality.
 //!
 //! - [`matrix`]: a dense table of feature rows, the input of training and evaluation.
+//! - `onnx` (feature `onnx`): models trained elsewhere (scikit-learn, LightGBM, XGBoost) exported to ONNX, run
+//!   by tract, with the mapping file from tonle's feature names to the model's columns.
 
 pub mod matrix;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 
 pub use matrix::Matrix;
