@@ -9,12 +9,15 @@
 //! - [`gbdt`]: gradient-boosted decision trees (histogram training, flat serving trees, TreeSHAP).
 //! - [`iforest`]: isolation forest, an unsupervised anomaly score over an entity's behaviour.
 //! - [`model`]: a model as saved and served: schema, classifier, threshold, action, anomaly forest.
+//! - `onnx` (feature `onnx`): models trained elsewhere (scikit-learn, LightGBM, XGBoost) exported to ONNX, run
+//!   by tract, with the mapping file from tonle's feature names to the model's columns.
 
 pub mod gbdt;
 pub mod iforest;
 pub mod matrix;
 pub mod metrics;
-
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod schema;
 
 pub use matrix::Matrix;
