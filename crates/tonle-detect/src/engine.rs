@@ -15,6 +15,8 @@ use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
 use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use crate::models::gbdt::ShapScratch;
+use crate::models::model::{Model, ModelError};
 use crate::models::{Extractor, FeatureSchema, SchemaError};
 use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
@@ -88,6 +90,14 @@ pub enum EngineError {
         /// The file.
         origin: String,
     },
+    /// The model could not score a transaction (an ONNX runtime error).
+    #[error("transaction {transaction}: the model failed: {source}")]
+    Model {
+        /// The transaction's id.
+        transaction: String,
+        /// Why.
+        source: ModelError,
+    },
     /// No exchange rate for a transaction's currency (the source says which rate is missing).
     #[error("transaction {transaction}: its amount cannot be converted to the base currency")]
     Fx {
@@ -159,7 +169,23 @@ struct ModelInputs {
     schema: FeatureSchema,
     extractor: Extractor,
     row: Vec<f32>,
+    /// The model scoring the row, when one is loaded (not when features are only computed, for training).
+    serving: Option<Serving>,
 }
+
+/// A loaded model and its scratch space.
+struct Serving {
+    model: Model,
+    /// The last transaction's probability and anomaly score.
+    score: f64,
+    anomaly: f64,
+    anomaly_row: Vec<f32>,
+    contributions: Vec<f64>,
+    shap: ShapScratch,
+}
+
+/// How many features a model's reason names: those that pushed its score up most.
+const EXPLAINED_FEATURES: usize = 5;
 
 /// What rule sets must agree with besides the variables and the tracked roles: the graph parameters a model's
 /// features were computed with, and whether a model is loaded (for rules reading `model.*`).
@@ -192,7 +218,24 @@ impl Engine {
         features: &[String],
     ) -> Result<Engine, EngineError> {
         let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, Some(features), |read| read.intersection(allowed))
+        Engine::build(windows, rules, origin, fx, Some((features, None)), |read| read.intersection(allowed))
+    }
+
+    /// An engine like [`Engine::new`] that also serves a model: it computes the model's features for every
+    /// transaction, scores them, fills `model.score` and `model.anomaly` for the rules, and flags a transaction
+    /// whose probability reaches the model's threshold with the model's action and a reason naming the
+    /// features that pushed its score up most (TreeSHAP). A tonle model whose feature schema differs from
+    /// this engine's (other horizons, base currency, graph parameters, feature definitions) is refused.
+    pub fn with_model(
+        windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+        model: Model,
+    ) -> Result<Engine, EngineError> {
+        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
+        let features = model.features.clone();
+        Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), |read| read.intersection(allowed))
     }
 
     /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
@@ -217,24 +260,35 @@ impl Engine {
         rules: &str,
         origin: &str,
         fx: FxTable,
-        features: Option<&[String]>,
+        features: Option<(&[String], Option<Model>)>,
         track: impl FnOnce(Tracked) -> Tracked,
     ) -> Result<Engine, EngineError> {
         let variables = Arc::new(Variables::new(&windows.horizons, fx.base().minor_per_major()));
         let set = RuleSet::from_toml(rules, origin, variables.schema())?;
         let inputs = match features {
-            Some(features) => {
+            Some((features, model)) => {
                 let schema = FeatureSchema::new(features, &variables, fx.base().code(), &windows.horizons, &set.graph)?;
+                if let Some(trained) = model.as_ref().and_then(|m| m.schema.as_ref()) {
+                    trained.check_against(&schema)?;
+                }
                 let extractor = Extractor::new(&schema, &variables)?;
                 let row = vec![0.0; extractor.width()];
-                Some(ModelInputs { schema, extractor, row })
+                let serving = model.map(|model| Serving {
+                    model,
+                    score: 0.0,
+                    anomaly: 0.0,
+                    anomaly_row: Vec::new(),
+                    contributions: Vec::new(),
+                    shap: ShapScratch::new(),
+                });
+                Some(ModelInputs { schema, extractor, row, serving })
             }
             None => None,
         };
         let model_slots: Vec<usize> = inputs.iter().flat_map(|i| i.extractor.slots()).collect();
         let pins = Pins {
             graph: inputs.as_ref().and_then(|i| i.schema.context.graph.is_some().then_some(set.graph)),
-            model: false,
+            model: inputs.as_ref().is_some_and(|i| i.serving.is_some()),
         };
         let tracked = track(reads(set.variables().into_iter().chain(model_slots.iter().copied()), &variables));
         check_tracked(&set, origin, &variables, &tracked)?;
@@ -280,6 +334,16 @@ impl Engine {
     /// engine computes none).
     pub fn features(&self) -> &[f32] {
         self.inputs.as_ref().map_or(&[], |i| &i.row)
+    }
+
+    /// The model's probability and anomaly score for the transaction decided last (`None` without a model).
+    pub fn model_scores(&self) -> Option<(f64, f64)> {
+        self.inputs.as_ref()?.serving.as_ref().map(|s| (s.score, s.anomaly))
+    }
+
+    /// The model the engine serves, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.inputs.as_ref()?.serving.as_ref().map(|s| &s.model)
     }
 
     /// The slots the model features read.
@@ -394,36 +458,91 @@ impl Engine {
         self.store.observe_prepared(&event, prepared, &mut self.snapshot)?;
         let major = base.minor() as f64 / base.currency().minor_per_major() as f64;
         self.variables.fill(tx, major, &self.snapshot, &self.filled, &mut self.slots);
-        let Some(graph) = self.graph.as_mut() else {
-            if let Some(inputs) = self.inputs.as_mut() {
-                inputs.extractor.fill(&self.slots, &mut inputs.row);
-            }
-            return Ok(self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired));
-        };
-        let nodes = graph.config().nodes;
-        // Only the ring detector reads the IP address.
-        let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, &mut self.ip) } else { None };
-        let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
-        graph.observe(&edge, &mut self.graph_facts);
-        self.variables.fill_graph(&self.graph_facts, &mut self.slots);
+        if let Some(graph) = self.graph.as_mut() {
+            let nodes = graph.config().nodes;
+            // Only the ring detector reads the IP address.
+            let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, &mut self.ip) } else { None };
+            let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
+            graph.observe(&edge, &mut self.graph_facts);
+            self.variables.fill_graph(&self.graph_facts, &mut self.slots);
+        }
         if let Some(inputs) = self.inputs.as_mut() {
             inputs.extractor.fill(&self.slots, &mut inputs.row);
+            if let Some(serving) = inputs.serving.as_mut() {
+                serving.score = serving
+                    .model
+                    .score(&inputs.row)
+                    .map_err(|source| EngineError::Model { transaction: tx.id.to_string(), source })?;
+                serving.anomaly = serving.model.anomaly(&inputs.row, &mut serving.anomaly_row);
+                self.variables.fill_model(serving.score, serving.anomaly, &mut self.slots);
+            }
         }
         let mut outcome = self.rules.decide(self.variables.schema(), &self.slots, &mut self.fired);
-        // Each reason reading a graph detector carries the transactions it found.
-        for (reason, &index) in outcome.reasons.iter_mut().zip(self.fired.iter()) {
-            for &slot in self.rules.rules[index].expr.variables() {
-                let Some(motif) = self.variables.motif_of(slot) else { continue };
-                for &seq in self.graph_facts.evidence(motif) {
-                    if let Some(id) = graph.graph().id_of(seq) {
-                        if !reason.evidence.iter().any(|e| e == id) {
-                            reason.evidence.push(id.into());
+        if let Some(graph) = self.graph.as_ref() {
+            // Each reason reading a graph detector carries the transactions it found.
+            for (reason, &index) in outcome.reasons.iter_mut().zip(self.fired.iter()) {
+                for &slot in self.rules.rules[index].expr.variables() {
+                    let Some(motif) = self.variables.motif_of(slot) else { continue };
+                    for &seq in self.graph_facts.evidence(motif) {
+                        if let Some(id) = graph.graph().id_of(seq) {
+                            if !reason.evidence.iter().any(|e| e == id) {
+                                reason.evidence.push(id.into());
+                            }
                         }
                     }
                 }
             }
         }
+        if let Some(inputs) = self.inputs.as_mut() {
+            if let Some(serving) = inputs.serving.as_mut() {
+                serving.apply(&inputs.extractor, &inputs.row, &self.slots, &self.variables, &mut outcome);
+            }
+        }
         Ok(outcome)
+    }
+}
+
+impl Serving {
+    /// Adds the model to an outcome: its probability joins the score as one more independent piece of evidence
+    /// (`1 - (1 - rules)(1 - p)`); at or above the threshold its action joins the decision, with a reason
+    /// naming the features that pushed the score up most and their contributions (log-odds, TreeSHAP).
+    fn apply(
+        &mut self,
+        extractor: &Extractor,
+        row: &[f32],
+        slots: &[Value],
+        variables: &Variables,
+        outcome: &mut Outcome,
+    ) {
+        let p = self.score;
+        outcome.score = 1.0 - (1.0 - outcome.score) * (1.0 - p);
+        if p < self.model.threshold {
+            return;
+        }
+        outcome.decision = outcome.decision.max(self.model.action);
+        let mut facts = Vec::with_capacity(EXPLAINED_FEATURES + 1);
+        facts.push(tonle_core::Fact { name: "model.score".into(), value: format!("{p:.4}").into() });
+        if self.model.explain(row, &mut self.contributions, &mut self.shap) {
+            let mut order: Vec<usize> = (0..row.len()).filter(|i| self.contributions[*i] > 0.0).collect();
+            order.sort_by(|a, b| self.contributions[*b].total_cmp(&self.contributions[*a]));
+            for &column in order.iter().take(EXPLAINED_FEATURES) {
+                let value = extractor.describe(column, slots, variables.schema());
+                facts.push(tonle_core::Fact {
+                    name: self.model.features[column].as_str().into(),
+                    value: format!("{value} (+{:.3})", self.contributions[column]).into(),
+                });
+            }
+        }
+        outcome.reasons.push(tonle_core::Reason {
+            rule: format!("model:{}", self.model.name).into(),
+            typology: None,
+            score: p,
+            action: self.model.action,
+            facts,
+            condition: format!("model.score >= {}", self.model.threshold).into(),
+            shadow: false,
+            evidence: Vec::new(),
+        });
     }
 }
 

@@ -44,6 +44,9 @@ pub enum BenchCommand {
         /// The seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// A model deciding beside the rules (`tonle train`'s JSON or an ONNX mapping TOML).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Run the money-flow graph's detectors over a simulated scenario (in memory, in event-time order) on one
     /// thread: edges/s and per-edge latency percentiles for the update plus every detector, then each
@@ -83,7 +86,7 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
-        BenchCommand::Score { scenario, rules, seed } => bench_score(&scenario, &rules, seed),
+        BenchCommand::Score { scenario, rules, seed, model } => bench_score(&scenario, &rules, seed, model.as_deref()),
         BenchCommand::Graph { scenario, seed, each } => bench_graph(&scenario, seed, each),
     }
 }
@@ -238,14 +241,21 @@ fn bench_simulate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
+fn bench_score(scenario: &str, rules: &Path, seed: u64, model: Option<&Path>) -> Result<ExitCode> {
     let scenario = tonle_sim::Scenario::load(scenario)?;
     let simulation = tonle_sim::Simulation::new(&scenario, seed);
     let fx = simulation.fx_table();
     let transactions: Vec<_> = simulation.collect();
     let (text, origin) = crate::score::load_rules(rules)?;
-    let new_engine = || {
-        tonle_detect::engine::Engine::new(tonle_detect::features::WindowConfig::default(), &text, &origin, fx.clone())
+    let windows = tonle_detect::features::WindowConfig::default;
+    let new_engine = || -> Result<tonle_detect::engine::Engine> {
+        Ok(match model {
+            Some(path) => {
+                let model = tonle_detect::models::model::Model::load(path)?;
+                tonle_detect::engine::Engine::with_model(windows(), &text, &origin, fx.clone(), model)?
+            }
+            None => tonle_detect::engine::Engine::new(windows(), &text, &origin, fx.clone())?,
+        })
     };
     // One call per transaction, each timed: the latency a caller deciding one payment at a time sees.
     let mut engine = new_engine()?;
@@ -259,7 +269,9 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64) -> Result<ExitCode> {
         alerts += (outcome.decision != tonle_core::Decision::Allow) as u64;
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("bench score: scenario {scenario}, seed {seed}, rules {}, one thread", engine.ruleset_version());
+    let served =
+        engine.model().map_or(String::new(), |m| format!(", model {} ({} features)", m.name, m.features.len()));
+    println!("bench score: scenario {scenario}, seed {seed}, rules {}{served}, one thread", engine.ruleset_version());
     println!("  transactions  {} ({alerts} alerted)", transactions.len());
     println!("one at a time (Engine::decide, each call timed)");
     print_timed(seconds, &mut nanos, "transaction", "transactions");

@@ -82,13 +82,15 @@ pub fn fx_table(input: &InputArgs) -> Result<FxTable> {
     })
 }
 
-/// Runs an engine over the files, collecting the features of every labelled transaction after `each`
-/// has seen its decision. Returns the table and the read outcome.
+/// Runs an engine over the files, collecting the labels, times and ids of every labelled transaction, and
+/// its features when `keep_rows`; `each` sees every decision first, and whether its transaction is labelled.
+/// Returns the table and the read outcome.
 pub fn collect(
     input: &InputArgs,
     files: &[PathBuf],
     mut engine: Engine,
-    mut each: impl FnMut(&Engine, &tonle_detect::rules::decide::Outcome),
+    keep_rows: bool,
+    mut each: impl FnMut(&Engine, &tonle_detect::rules::decide::Outcome, bool),
 ) -> Result<(Table, crate::import::Outcome)> {
     let schema = engine.feature_schema().cloned().context("the engine computes no model features")?;
     let mut table = Table {
@@ -103,12 +105,14 @@ pub fn collect(
     let format = input.format;
     let outcome = read_all(input, files, |record| {
         let outcome = engine.decide(&record.tx).with_context(|| format!("transaction {}", record.tx.id))?;
-        each(&engine, &outcome);
+        each(&engine, &outcome, record.label.is_some());
         let Some(label) = record.label else {
             table.unlabelled += 1;
             return Ok(());
         };
-        table.rows.push_row(engine.features());
+        if keep_rows {
+            table.rows.push_row(engine.features());
+        }
         table.labels.push(label.illicit);
         table.times.push(record.tx.time.millis());
         table.typologies.push(label.typology.filter(|_| label.illicit));
@@ -132,7 +136,7 @@ pub fn feature_engine(input: &InputArgs, rules: &Path, features: Option<&Path>) 
 pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     let engine = feature_engine(&args.input, &args.rules, args.features.as_deref())?;
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
-    let (table, outcome) = collect(&args.input, &files, engine, |_, _| {})?;
+    let (table, outcome) = collect(&args.input, &files, engine, true, |_, _, _| {})?;
     let partial = staging_path(&args.out);
     match write_table(&table, &partial) {
         Ok(()) => finish_staged(&partial, &args.out)?,

@@ -3,6 +3,7 @@
 mod backtest;
 mod bench;
 mod distinct;
+mod evaluate;
 mod features;
 mod graph;
 mod import;
@@ -11,6 +12,7 @@ mod score;
 mod simulate;
 mod stats;
 mod trace;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +51,12 @@ enum Command {
     /// Write the model features of every labelled transaction of a file, as the engine computes them, as a CSV
     /// table (for training and analysis elsewhere).
     Features(features::FeaturesArgs),
+    /// Train a gradient-boosted model (and an isolation forest) on labelled transactions, with features
+    /// computed as the engine serves them; it keeps the latest part for validation (early stopping, threshold).
+    Train(train::TrainArgs),
+    /// Measure a model against labelled transactions: PR-AUC, F1 at its threshold, alert budgets, recall per
+    /// typology, the confusion matrix, and the engine's decision with rules and model together.
+    Evaluate(evaluate::EvaluateArgs),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -146,6 +154,8 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Features(args) => features::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
         Command::Bench(command) => bench::run(command),
     };
     match result {

@@ -58,6 +58,12 @@ pub struct ScoreArgs {
     /// creditor_phone, or `all` (each role costs about as much time as another).
     #[arg(long, value_delimiter = ',', value_parser = parse_role, value_name = "ROLES")]
     track_roles: Vec<[bool; 7]>,
+    /// A model deciding beside the rules: a tonle model file (JSON, from `tonle train`) or an ONNX model's
+    /// mapping file (TOML). Its probability joins the score, `model.score` and `model.anomaly` are filled for
+    /// the rules, and a transaction at or above its threshold gets its action with a reason naming the features
+    /// that pushed it up most.
+    #[arg(long)]
+    model: Option<PathBuf>,
 }
 
 impl ScoreArgs {
@@ -143,7 +149,14 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         Some(path) => read_fx_table(path, args.input.base)?,
         None => FxTable::new(args.input.base),
     };
-    let mut engine = if args.track_roles.is_empty() {
+    let mut engine = if let Some(path) = &args.model {
+        if !args.track_roles.is_empty() {
+            bail!("--track-roles cannot be combined with --model yet");
+        }
+        let model = tonle_detect::models::model::Model::load(path)?;
+        Engine::with_model(WindowConfig::default(), &text, &origin, fx, model)
+            .with_context(|| format!("cannot serve the model {}", path.display()))?
+    } else if args.track_roles.is_empty() {
         Engine::new(WindowConfig::default(), &text, &origin, fx)?
     } else {
         let roles = args.track_roles.iter().fold([false; 7], |all, one| std::array::from_fn(|i| all[i] || one[i]));

@@ -16,6 +16,7 @@ pub mod gbdt;
 pub mod iforest;
 pub mod matrix;
 pub mod metrics;
+pub mod model;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 pub mod schema;

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::GraphConfig;
-use crate::rules::expr::{Ty, Value};
+use crate::rules::expr::{Schema, Ty, Value};
 use crate::variables::Variables;
 
 /// The version of how features are computed: raised whenever a feature's definition changes (a window
@@ -209,6 +209,13 @@ impl Extractor {
     /// The slots the columns read.
     pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.columns.iter().map(|c| c.slot)
+    }
+
+    /// Column `i`'s value as a reason shows it: the variable's own rendering (`5m`, `1250.5`, `khqr`; for a
+    /// one-hot column, the value the variable had).
+    pub fn describe(&self, i: usize, slots: &[Value], schema: &Schema) -> String {
+        let column = self.columns[i];
+        slots.get(column.slot).and_then(|value| schema.describe(column.slot, *value)).unwrap_or_default()
     }
 
     /// Writes a transaction's row: `row[i]` is column `i` read from `slots` (`row` must be [`Self::width`]
