@@ -117,8 +117,6 @@ pub struct TrainingSummary {
     pub best_iteration: usize,
     /// The weight positives had.
     pub positive_weight: f64,
-    /// Weighted log-loss on the training rows after each round.
-    pub train_loss: Vec<f64>,
     /// Weighted log-loss on the validation rows after each round (empty without a validation set).
     pub valid_loss: Vec<f64>,
 }
@@ -318,7 +316,6 @@ fn train_with_scores(
     let mut hess = vec![0.0; n];
     let mut in_bag = vec![false; n];
     let mut valid_scores = valid.map(|(v, _)| vec![base_score; v.len()]).unwrap_or_default();
-    let weight_sum = labels.iter().map(|&y| weight(y)).sum::<f64>();
     let valid_weight_sum = valid.map(|(_, vl)| vl.iter().map(|&y| weight(y)).sum::<f64>()).unwrap_or(1.0);
 
     let mut forest = Forest::default();
@@ -377,8 +374,6 @@ fn train_with_scores(
                 scores[i] += tree.value_of_row(&data, i);
             }
         }
-        let train_loss = (0..n).map(|i| log_loss(scores[i], labels[i], weight(labels[i]))).sum::<f64>() / weight_sum;
-        summary.train_loss.push(train_loss);
         summary.rounds_run = round + 1;
 
         if let Some((v, vl)) = valid {
