@@ -26,7 +26,8 @@ pub use shap::ShapScratch;
 use tree::Forest;
 
 /// Training parameters. The defaults suit tonle's transaction features: 50 to 300 features, 0.05% to 1%
-/// positives.
+/// positives. They follow LightGBM's (31 leaves, 20 rows a leaf, 255 bins) but for a depth limit of 8, which
+/// bounds the serving walk and TreeSHAP's cost (both grow with depth) at no measured loss of PR-AUC.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GbdtParams {
     /// Most trees (boosting rounds), at least 1.
@@ -67,7 +68,7 @@ impl Default for GbdtParams {
             rounds: 500,
             learning_rate: 0.05,
             max_leaves: 31,
-            max_depth: None,
+            max_depth: Some(8),
             min_child_weight: 1e-3,
             min_samples_leaf: 20,
             lambda: 1.0,
@@ -195,8 +196,9 @@ impl Gbdt {
 /// The automatic weight of positives: the square root of negatives / positives, at most 1000.
 ///
 /// Full reweighting (the plain ratio, 200 to 2000 here) makes the few positives dominate the hessians, and
-/// the trees then overfit them; no weight leaves leaves of positives too small to split on. The square root
-/// ranked best on tonle's synthetic and simulated data (see the module tests and the LightGBM comparison).
+/// the trees then overfit them; no weight leaves leaves of positives too small to split on. On the synthetic
+/// table of `benches/gbdt_vs_lightgbm.py` (0.58% positives) the test PR-AUC was 0.234 unweighted, 0.241 with
+/// the square root (13) and 0.236 with the full ratio (169): small differences, but in the square root's favour.
 pub fn auto_positive_weight(positives: usize, negatives: usize) -> f64 {
     (negatives as f64 / positives.max(1) as f64).sqrt().clamp(1.0, 1000.0)
 }
