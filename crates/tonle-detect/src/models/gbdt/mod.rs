@@ -199,6 +199,9 @@ impl Gbdt {
 /// the trees then overfit them; no weight leaves leaves of positives too small to split on. On the synthetic
 /// table of `benches/gbdt_vs_lightgbm.py` (0.58% positives) the test PR-AUC was 0.234 unweighted, 0.241 with
 /// the square root (13) and 0.236 with the full ratio (169): small differences, but in the square root's favour.
+/// On the simulator's feature table (`/tmp/ml/demo_features.csv`, 0.27% positives, 179 features) no weight
+/// did better: PR-AUC 0.988 unweighted against 0.977 with the square root (19), LightGBM alike (0.991 against
+/// 0.962), though unweighted training ran all 500 rounds against 185. Worth re-checking on more tables.
 pub fn auto_positive_weight(positives: usize, negatives: usize) -> f64 {
     (negatives as f64 / positives.max(1) as f64).sqrt().clamp(1.0, 1000.0)
 }
