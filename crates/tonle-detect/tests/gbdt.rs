@@ -78,7 +78,7 @@ fn learns_a_planted_signal_and_beats_a_constant() {
     let summary = model.summary();
     assert_eq!(model.trees(), summary.best_iteration + 1);
     assert!(summary.valid_loss.len() == summary.rounds_run && summary.rounds_run >= model.trees());
-    assert!(summary.train_loss.last() < summary.train_loss.first(), "{:?}", summary.train_loss);
+    assert!(summary.valid_loss[summary.best_iteration] < summary.valid_loss[0], "{:?}", summary.valid_loss);
     // The signal's two features carry nearly all the gain.
     let importance = model.feature_importance();
     let total: f64 = importance.iter().sum();

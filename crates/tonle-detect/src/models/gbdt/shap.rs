@@ -99,13 +99,34 @@ impl Forest {
     }
 }
 
+/// 1/k for small k: the path updates multiply by these instead of dividing.
+const RECIPROCALS: [f64; 65] = {
+    let mut table = [0.0; 65];
+    let mut k = 1;
+    while k < 65 {
+        table[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    table
+};
+
+/// 1/k (k >= 1).
+#[inline(always)]
+fn reciprocal(k: usize) -> f64 {
+    if k < RECIPROCALS.len() {
+        RECIPROCALS[k]
+    } else {
+        1.0 / k as f64
+    }
+}
+
 /// Adds a feature to the path of `depth` elements, updating the subset weights.
 fn extend(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: u32) {
     path[depth] = PathElement { feature, zero, one, weight: if depth == 0 { 1.0 } else { 0.0 } };
-    let n = (depth + 1) as f64;
+    let inv_n = reciprocal(depth + 1);
     for i in (0..depth).rev() {
-        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 / n;
-        path[i].weight = zero * path[i].weight * (depth - i) as f64 / n;
+        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 * inv_n;
+        path[i].weight = zero * path[i].weight * (depth - i) as f64 * inv_n;
     }
 }
 
@@ -113,14 +134,19 @@ fn extend(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: 
 fn unwind(path: &mut [PathElement], depth: usize, k: usize) {
     let PathElement { zero, one, .. } = path[k];
     let n = (depth + 1) as f64;
+    let inv_n = reciprocal(depth + 1);
     let mut next_one = path[depth].weight;
-    for i in (0..depth).rev() {
-        if one != 0.0 {
+    if one != 0.0 {
+        let n_over_one = n / one;
+        for i in (0..depth).rev() {
             let tmp = path[i].weight;
-            path[i].weight = next_one * n / ((i + 1) as f64 * one);
-            next_one = tmp - path[i].weight * zero * (depth - i) as f64 / n;
-        } else {
-            path[i].weight = path[i].weight * n / (zero * (depth - i) as f64);
+            path[i].weight = next_one * n_over_one * reciprocal(i + 1);
+            next_one = tmp - path[i].weight * zero * (depth - i) as f64 * inv_n;
+        }
+    } else {
+        let n_over_zero = n / zero;
+        for (i, e) in path[..depth].iter_mut().enumerate() {
+            e.weight *= n_over_zero * reciprocal(depth - i);
         }
     }
     for i in k..depth {
@@ -131,19 +157,22 @@ fn unwind(path: &mut [PathElement], depth: usize, k: usize) {
 }
 
 /// The total subset weight of the path without element `k`, as if it were unwound.
+#[inline]
 fn unwound_sum(path: &[PathElement], depth: usize, k: usize) -> f64 {
     let PathElement { zero, one, .. } = path[k];
     let mut total = 0.0;
     if one != 0.0 {
+        let inv_one = 1.0 / one;
         let mut next_one = path[depth].weight;
         for i in (0..depth).rev() {
-            let tmp = next_one / ((i + 1) as f64 * one);
+            let tmp = next_one * inv_one * reciprocal(i + 1);
             total += tmp;
             next_one = path[i].weight - tmp * zero * (depth - i) as f64;
         }
     } else {
+        let inv_zero = 1.0 / zero;
         for i in (0..depth).rev() {
-            total += path[i].weight / (zero * (depth - i) as f64);
+            total += path[i].weight * inv_zero * reciprocal(depth - i);
         }
     }
     total * (depth + 1) as f64
@@ -226,12 +255,13 @@ mod tests {
         for case in 0..200 {
             let m = 1 + rng.below(6);
             let mut forest = Forest::default();
-            for _ in 0..1 + rng.below(3) {
+            for _ in 0..1 + rng.below(6) {
                 let max_depth = 1 + rng.below(6);
                 let (root, _) = random_tree(&mut forest, &mut rng, m, max_depth);
                 forest.roots.push(root);
             }
-            forest.depth = forest.roots.iter().map(|&r| depth(&forest, r)).max().unwrap_or(0);
+            forest.depths = forest.roots.iter().map(|&r| depth(&forest, r) as u32).collect();
+            forest.depth = forest.depths.iter().copied().max().unwrap_or(0) as usize;
             for _ in 0..5 {
                 // Values on both sides of the thresholds, some missing.
                 let row: Vec<f32> =
