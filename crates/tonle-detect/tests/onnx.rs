@@ -41,7 +41,7 @@ fn expected() -> Expected {
 #[test]
 fn every_fixture_reproduces_its_library() {
     let expected = expected();
-    assert_eq!(expected.models.len(), 7, "{:?}", expected.models);
+    assert_eq!(expected.models.len(), 8, "{:?}", expected.models);
     for (m, name) in expected.models.iter().enumerate() {
         let model = OnnxModel::load(fixtures().join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(model.features(), expected.features.as_slice(), "{name}");
@@ -67,7 +67,7 @@ fn every_fixture_reproduces_its_library() {
 #[test]
 fn boosted_trees_route_missing_values_as_trained() {
     let expected = expected();
-    for name in ["lightgbm", "xgboost"] {
+    for name in ["lightgbm", "xgboost", "xgboost_gte"] {
         let m = expected.models.iter().position(|n| n == name).expect("a column");
         let model = OnnxModel::load(fixtures().join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("{e}"));
         let with_nan: Vec<_> =

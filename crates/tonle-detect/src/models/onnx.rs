@@ -18,7 +18,9 @@
 //!   names it reads the probability tensor it would have wrapped (its columns are the classes, in order);
 //! - a binary `TreeEnsembleClassifier` with a single `base_values` entry (scikit-learn gradient boosting,
 //!   XGBoost) gets a second, zero entry: tract wants one per class and adds the first one to the score it
-//!   turns into the positive-class probability, which is what the exporter meant.
+//!   turns into the positive-class probability, which is what the exporter meant;
+//! - a tree node of mode `BRANCH_GTE`, which tract 0.23 takes for a leaf, becomes the `BRANCH_LT` node with its
+//!   branches swapped that sends every value (and missing ones) the same way.
 //!
 //! See `docs/models.md` for how to export a model and what tract supports.
 
@@ -429,6 +431,7 @@ fn adapt_tree_ensembles(graph: &mut pb::GraphProto) -> Result<(), String> {
                 node.name, node.op_type, a.name
             ));
         }
+        rewrite_greater_equal(node);
         if node.op_type != "TreeEnsembleClassifier" {
             continue;
         }
@@ -446,6 +449,52 @@ fn adapt_tree_ensembles(graph: &mut pb::GraphProto) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Rewrites every `BRANCH_GTE` node of a tree ensemble as the `BRANCH_LT` node that sends every value, missing
+/// ones included, the same way: tract 0.23 reads `BRANCH_GTE` as a leaf (its comparison codes stop at 5, and
+/// `>=` is 6), which silently gives wrong scores.
+fn rewrite_greater_equal(node: &mut pb::NodeProto) {
+    let position = |name: &str| node.attribute.iter().position(|a| a.name == name);
+    let (Some(modes), Some(trues), Some(falses)) =
+        (position("nodes_modes"), position("nodes_truenodeids"), position("nodes_falsenodeids"))
+    else {
+        return;
+    };
+    let flipped: Vec<usize> = node.attribute[modes]
+        .strings
+        .iter()
+        .enumerate()
+        .filter(|(_, mode)| mode.as_slice() == b"BRANCH_GTE")
+        .map(|(i, _)| i)
+        .collect();
+    if flipped.is_empty() {
+        return;
+    }
+    let nodes = node.attribute[modes].strings.len();
+    let missing = match position("nodes_missing_value_tracks_true") {
+        Some(missing) => missing,
+        None => {
+            node.attribute.push(pb::AttributeProto {
+                name: "nodes_missing_value_tracks_true".to_owned(),
+                r#type: pb::attribute_proto::AttributeType::Ints as i32,
+                ints: vec![0; nodes],
+                ..Default::default()
+            });
+            node.attribute.len() - 1
+        }
+    };
+    for i in flipped {
+        node.attribute[modes].strings[i] = b"BRANCH_LT".to_vec();
+        let (t, f) = (node.attribute[trues].ints.get(i).copied(), node.attribute[falses].ints.get(i).copied());
+        if let (Some(t), Some(f)) = (t, f) {
+            node.attribute[trues].ints[i] = f;
+            node.attribute[falses].ints[i] = t;
+        }
+        if let Some(tracks) = node.attribute[missing].ints.get_mut(i) {
+            *tracks = i64::from(*tracks == 0);
+        }
+    }
 }
 
 /// Removes every `ZipMap` node and points the graph outputs it fed at its input tensor. Returns the renamed
