@@ -179,6 +179,8 @@ struct Serving {
     /// The last transaction's probability and anomaly score.
     score: f64,
     anomaly: f64,
+    /// Whether the active rules read `model.anomaly`: the forest runs only then (0 otherwise).
+    anomaly_read: bool,
     anomaly_row: Vec<f32>,
     contributions: Vec<f64>,
     shap: ShapScratch,
@@ -277,6 +279,7 @@ impl Engine {
                     model,
                     score: 0.0,
                     anomaly: 0.0,
+                    anomaly_read: set.variables().into_iter().any(|slot| variables.is_anomaly(slot)),
                     anomaly_row: Vec::new(),
                     contributions: Vec::new(),
                     shap: ShapScratch::new(),
@@ -336,7 +339,8 @@ impl Engine {
         self.inputs.as_ref().map_or(&[], |i| &i.row)
     }
 
-    /// The model's probability and anomaly score for the transaction decided last (`None` without a model).
+    /// The model's probability and anomaly score for the transaction decided last (`None` without a model);
+    /// the anomaly score is computed only while the rules read `model.anomaly`, and reads 0 otherwise.
     pub fn model_scores(&self) -> Option<(f64, f64)> {
         self.inputs.as_ref()?.serving.as_ref().map(|s| (s.score, s.anomaly))
     }
@@ -397,6 +401,9 @@ impl Engine {
         let set = self.reload.take()?;
         let model_slots = self.model_slots();
         self.filled = roles_filled(set.variables().into_iter().chain(model_slots.iter().copied()), &self.variables);
+        if let Some(serving) = self.inputs.as_mut().and_then(|i| i.serving.as_mut()) {
+            serving.anomaly_read = set.variables().into_iter().any(|slot| self.variables.is_anomaly(slot));
+        }
         start_graph(&mut self.graph, &set, &model_slots, &self.variables);
         self.rules = set;
         Some(&self.rules.version)
@@ -473,7 +480,9 @@ impl Engine {
                     .model
                     .score(&inputs.row)
                     .map_err(|source| EngineError::Model { transaction: tx.id.to_string(), source })?;
-                serving.anomaly = serving.model.anomaly(&inputs.row, &mut serving.anomaly_row);
+                if serving.anomaly_read {
+                    serving.anomaly = serving.model.anomaly(&inputs.row, &mut serving.anomaly_row);
+                }
                 self.variables.fill_model(serving.score, serving.anomaly, &mut self.slots);
             }
         }

@@ -23,8 +23,9 @@
 //!   found. A rule reading them starts the graph with the parameters of its file's `[graph]` table, and
 //!   its reasons carry the ids of the transactions found;
 //! - `model.score` (number, 0 to 1: the loaded model's probability that the transaction is illicit) and
-//!   `model.anomaly` (number, 0 to 1: the isolation forest's anomaly score of the debtor's behaviour; 0 when
-//!   the model has none); a rule reading them needs a model loaded ([`crate::models`]);
+//!   `model.anomaly` (number, 0 to 1: the isolation forest's anomaly score of the debtor's behaviour, computed
+//!   only while a rule reads it; 0 when the model has none); a rule reading them needs a model loaded
+//!   ([`crate::models`]);
 //! - per role, with the prefix `debtor`, `creditor` (the accounts), `debtor_party`, `creditor_party`,
 //!   `device`, `debtor_phone`, `creditor_phone`:
 //!   - `<role>.<side>.<metric>_<horizon>`, side `out` or `in`, metric `count`, `distinct`,
@@ -264,6 +265,11 @@ impl Variables {
     /// Whether a slot is one of a model's scores (`model.score`, `model.anomaly`).
     pub fn is_model_output(&self, slot: usize) -> bool {
         self.model.contains(&slot)
+    }
+
+    /// Whether a slot is `model.anomaly`.
+    pub fn is_anomaly(&self, slot: usize) -> bool {
+        self.model[1] == slot
     }
 
     /// Fills the `model.*` slots: the classifier's probability and the anomaly score (0 when absent).

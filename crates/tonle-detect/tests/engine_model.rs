@@ -6,7 +6,8 @@ use tonle_core::{AccountId, Channel, Currency, Decision, EventTime, FxTable, Mon
 use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::gbdt::{self, GbdtParams};
-use tonle_detect::models::model::{Model, TrainedModel, TrainingReport, MODEL_FORMAT};
+use tonle_detect::models::iforest::{self, IsolationForestParams};
+use tonle_detect::models::model::{AnomalyModel, Model, TrainedModel, TrainingReport, MODEL_FORMAT};
 use tonle_detect::models::Matrix;
 
 const RULES: &str = "name = \"plain\"\n[[rule]]\nid = \"big\"\ndescription = \"d\"\nscore = 0.5\n\
@@ -77,6 +78,12 @@ fn trained() -> TrainedModel {
     }
     let params = GbdtParams { rounds: 30, min_samples_leaf: 5, ..GbdtParams::default() };
     let classifier = gbdt::train(&rows, &labels, None, &params).unwrap();
+    // The forest reads the debtor's count (column 3) alone.
+    let mut debtor = Matrix::new(1);
+    for row in rows.rows() {
+        debtor.push_row(&row[3..4]);
+    }
+    let forest = iforest::train(&debtor, IsolationForestParams::default()).unwrap();
     TrainedModel {
         format: MODEL_FORMAT.to_owned(),
         name: "mules".to_owned(),
@@ -84,7 +91,7 @@ fn trained() -> TrainedModel {
         classifier,
         threshold: 0.5,
         action: Decision::Hold,
-        anomaly: None,
+        anomaly: Some(AnomalyModel { columns: vec![3], forest }),
         training: TrainingReport::default(),
     }
 }
@@ -144,6 +151,18 @@ fn rules_read_the_model_and_a_model_of_other_windows_is_refused() {
         fired += outcome.reasons.iter().any(|r| r.rule == "big") as u32;
     }
     assert!(fired > 0, "a rule on model.score fires");
+    assert_eq!(engine.model_scores().unwrap().1, 0.0, "no rule reads model.anomaly: the forest does not run");
+
+    let reads_anomaly = RULES.replace("amount > 100000.0", "model.anomaly > 0.0");
+    let mut engine = serve(Model::from(model.clone()), &reads_anomaly).unwrap();
+    let anomalies: Vec<f64> = stream()
+        .iter()
+        .map(|(tx, _)| {
+            engine.decide(tx).unwrap();
+            engine.model_scores().unwrap().1
+        })
+        .collect();
+    assert!(anomalies.iter().all(|a| (0.0..=1.0).contains(a) && *a > 0.0), "the forest runs for the rule");
 
     let windows = WindowConfig { horizons: vec![600_000, 3_600_000, 86_400_000], ..WindowConfig::default() };
     let error = Engine::with_model(windows, RULES, "r.toml", FxTable::new(Currency::USD), Model::from(model))

@@ -144,6 +144,12 @@ struct StatsArgs {
 }
 
 fn main() -> ExitCode {
+    // tract (ONNX models) builds an error at every tree leaf it reaches; with RUST_BACKTRACE set, each would
+    // also capture a backtrace (100 times slower). tonle never prints library backtraces, so they are off
+    // unless asked for explicitly. Set before any thread starts.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Import(args) => import::run_import(&args.input, &args.files, &args.out, args.json),
