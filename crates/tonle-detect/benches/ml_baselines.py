@@ -141,6 +141,19 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
+class _StderrLogger:
+    """LightGBM's progress (every 100 rounds) goes to stderr; stdout keeps only the tables."""
+
+    def info(self, msg):
+        log("   ", msg)
+
+    def warning(self, msg):
+        log("    LightGBM warning:", msg)
+
+
+lgb.register_logger(_StderrLogger())
+
+
 # ---------------------------------------------------------------------------------------------- split
 
 
@@ -372,7 +385,7 @@ def train_lightgbm(X, y, names, ranges, seed, threads, chosen, categorical=()):
         params = dict(LGB_BASE, seed=seed, num_threads=threads, **extra)
         t = time.time()
         booster = lgb.train(params, dfit, num_boost_round=MAX_ROUNDS, valid_sets=[dval], valid_names=["val"],
-                            callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)])
+                            callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False), lgb.log_evaluation(100)])
         seconds = time.time() - t
         p_val = booster.predict(X[val], num_iteration=booster.best_iteration)
         ap = average_precision_score(y[val], p_val)
