@@ -54,6 +54,9 @@ pub struct EvaluateArgs {
 
 /// Runs `tonle evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
+    if let Some(fraction) = args.after {
+        cut(1, fraction, "--after")?;
+    }
     let model = Model::load(&args.model)?;
     let threshold = model.threshold;
     let name = model.name.clone();

@@ -95,6 +95,11 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     if args.action == Decision::Allow {
         bail!("--action allow would flag nothing; use review, step-up, hold or block");
     }
+    // The fractions are checked before the file is read.
+    if let Some(fraction) = args.until {
+        cut(1, fraction, "--until")?;
+    }
+    cut(1, args.validation, "--validation")?;
     let started = Instant::now();
     let engine = feature_engine(&args.input, &args.rules, args.features.as_deref())?;
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();

@@ -182,6 +182,12 @@ fn a_model_is_refused_with_other_graph_parameters_or_a_damaged_file() {
     let output = evaluate(&other_format, "default");
     assert!(text(&output.stderr).contains("model format \"tonle-model/9\""), "{}", text(&output.stderr));
 
+    // A fraction outside (0, 1) is refused before the file is read.
+    let output = train(&transactions, &fx, &features, &model, &["--validation", "1.5"]);
+    assert!(text(&output.stderr).contains("--validation 1.5 is not a fraction"), "{}", text(&output.stderr));
+    let output = tonle(&["evaluate", "--model", path(&model), "--in", path(&transactions), "--after", "0"]);
+    assert!(text(&output.stderr).contains("--after 0 is not a fraction"), "{}", text(&output.stderr));
+
     // The feature table for training elsewhere: a header and one row per labelled transaction.
     let table = dir.path().join("features.csv");
     let output = tonle(&[
