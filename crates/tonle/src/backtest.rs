@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use serde_json::json;
-use tonle_core::{Decision, FxTable, LabelledTransaction};
+use tonle_core::{Decision, LabelledTransaction};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
-use tonle_formats::read_fx_table;
 
 use crate::import::{close, read_all};
 use crate::InputArgs;
@@ -89,10 +88,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let mut runs = Vec::new();
     for path in &args.rules {
         let (text, origin) = crate::score::load_rules(path)?;
-        let fx = match &args.input.fx {
-            Some(fx) => read_fx_table(fx, args.input.base)?,
-            None => FxTable::new(args.input.base),
-        };
+        let fx = args.input.fx_table()?;
         let engine = Engine::new(WindowConfig::default(), &text, &origin, fx)?;
         let rules = vec![Counts::default(); engine.rules().rules.len()];
         runs.push(Run { engine, rules, overall: Counts::default(), typologies: BTreeMap::new() });

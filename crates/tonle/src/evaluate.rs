@@ -16,7 +16,7 @@ use tonle_detect::models::metrics::{
 };
 use tonle_detect::models::model::Model;
 
-use crate::features::{collect, fx_table};
+use crate::features::collect;
 use crate::import::close;
 use crate::train::{by_time, cut};
 use crate::InputArgs;
@@ -61,7 +61,7 @@ pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
     let threshold = model.threshold;
     let name = model.name.clone();
     let (text, origin) = crate::score::load_rules(&args.rules)?;
-    let engine = Engine::with_model(WindowConfig::default(), &text, &origin, fx_table(&args.input)?, model)
+    let engine = Engine::with_model(WindowConfig::default(), &text, &origin, args.input.fx_table()?, model)
         .with_context(|| format!("cannot serve the model {}", args.model.display()))?;
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
     let (mut scores, mut decisions) = (Vec::new(), Vec::new());

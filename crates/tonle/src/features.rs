@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use tonle_core::{FxTable, Typology};
+use tonle_core::Typology;
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::{default_features, FeatureSchema, Matrix};
 use tonle_detect::variables::Variables;
-use tonle_formats::read_fx_table;
 
 use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
 use crate::InputArgs;
@@ -74,14 +73,6 @@ pub fn feature_list(path: Option<&Path>, variables: &Variables) -> Result<Vec<St
         .collect())
 }
 
-/// The exchange rates of `--fx`, or none (base currency only).
-pub fn fx_table(input: &InputArgs) -> Result<FxTable> {
-    Ok(match &input.fx {
-        Some(path) => read_fx_table(path, input.base)?,
-        None => FxTable::new(input.base),
-    })
-}
-
 /// Runs an engine over the files, collecting the labels, times and ids of every labelled transaction, and
 /// its features when `keep_rows`; `each` sees every decision first, and whether its transaction is labelled.
 /// Returns the table and the read outcome.
@@ -125,7 +116,7 @@ pub fn collect(
 /// An engine computing the features of `--features` (or the default list) with the rule set of `rules`.
 pub fn feature_engine(input: &InputArgs, rules: &Path, features: Option<&Path>) -> Result<Engine> {
     let (text, origin) = crate::score::load_rules(rules)?;
-    let fx = fx_table(input)?;
+    let fx = input.fx_table()?;
     let windows = WindowConfig::default();
     let variables = Variables::new(&windows.horizons, fx.base().minor_per_major());
     let names = feature_list(features, &variables)?;

@@ -11,12 +11,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
-use tonle_core::{FxTable, LabelledTransaction};
+use tonle_core::LabelledTransaction;
 use tonle_detect::features::WindowConfig;
 use tonle_detect::graph::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
 use tonle_detect::rules::ruleset::RuleSet;
 use tonle_detect::variables::Variables;
-use tonle_formats::read_fx_table;
 
 use crate::import::{close, read_all};
 use crate::score::{load_rules, output_id};
@@ -89,10 +88,7 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
     for (motif, count) in &args.flags {
         flags[*motif as usize] = *count;
     }
-    let fx = match &args.input.fx {
-        Some(path) => read_fx_table(path, args.input.base)?,
-        None => FxTable::new(args.input.base),
-    };
+    let fx = args.input.fx_table()?;
     let mut graph = MoneyGraph::new(config, enabled).map_err(anyhow::Error::msg)?;
     let mut facts = GraphFacts::default();
     let mut out = match &args.out {

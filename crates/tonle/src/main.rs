@@ -102,6 +102,14 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// The exchange rates of `--fx` in the `--base` currency, or none (amounts already in the base currency).
+    fn fx_table(&self) -> anyhow::Result<tonle_core::FxTable> {
+        Ok(match &self.fx {
+            Some(path) => tonle_formats::read_fx_table(path, self.base)?,
+            None => tonle_core::FxTable::new(self.base),
+        })
+    }
+
     fn read_options(&self) -> tonle_formats::ReadOptions {
         tonle_formats::ReadOptions {
             currency: self.currency,

@@ -12,13 +12,13 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
-use tonle_core::{FxTable, Transaction};
+use tonle_core::Transaction;
 use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::reload::Reloader;
 use tonle_detect::rules::decide::Outcome;
 use tonle_detect::variables::ROLE_PREFIXES;
-use tonle_formats::{read_fx_table, InputFormat};
+use tonle_formats::InputFormat;
 
 use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
 use crate::InputArgs;
@@ -145,10 +145,7 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     if args.watch_rules && args.rules == Path::new("default") && !args.rules.exists() {
         bail!("--watch-rules needs a rule file; the built-in default set never changes");
     }
-    let fx = match &args.input.fx {
-        Some(path) => read_fx_table(path, args.input.base)?,
-        None => FxTable::new(args.input.base),
-    };
+    let fx = args.input.fx_table()?;
     let mut engine = if let Some(path) = &args.model {
         if !args.track_roles.is_empty() {
             bail!("--track-roles cannot be combined with --model yet");

@@ -13,12 +13,11 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
-use tonle_core::{AccountId, FxTable, TxId};
+use tonle_core::{AccountId, TxId};
 use tonle_detect::graph::trace::{
     trace, Direction, Ledger, LedgerBuilder, Limits, Method, Start, Stop, Trace, TraceError, DEFAULT_MAX_PATHS,
     DEFAULT_MAX_TRANSACTIONS,
 };
-use tonle_formats::read_fx_table;
 
 use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
 use crate::InputArgs;
@@ -81,10 +80,7 @@ enum MethodArg {
 
 /// Runs `tonle trace`.
 pub fn run(args: &TraceArgs) -> Result<ExitCode> {
-    let fx = match &args.input.fx {
-        Some(path) => read_fx_table(path, args.input.base)?,
-        None => FxTable::new(args.input.base),
-    };
+    let fx = args.input.fx_table()?;
     let hint = match args.input.fx {
         Some(_) => "add the missing rate to the --fx file",
         None => "give exchange rates with --fx FILE (a simulation's fx.csv works)",
