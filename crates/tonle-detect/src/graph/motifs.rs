@@ -228,6 +228,22 @@ impl Marks {
     }
 }
 
+/// Whether `node` made or took more than four times the hub degree of payments within `(start, end)` (a
+/// count of payments, cheaper than one of counterparties, so with room for repeat payments); remembered in
+/// `memo`, which must have been begun for this window.
+fn hub_within(graph: &TemporalGraph, memo: &mut Marks, hub_degree: u32, node: u32, start: i64, end: i64) -> bool {
+    if let Some(known) = memo.get(node) {
+        return known != 0;
+    }
+    let n = graph.node(node);
+    let most = 4 * hub_degree as usize;
+    // Most nodes hold fewer edges in all than a hub has in a window: no need to find the window.
+    let hub = (n.inn.len() > most && n.in_between(start, end).len() > most)
+        || (n.out.len() > most && n.out_between(start, end).len() > most);
+    memo.set(node, hub as i64);
+    hub
+}
+
 /// A small map from node to a value: open addressing over [`SMALL_SLOTS`] slots, for at most
 /// [`SMALL_MOST`] entries (the counterparties of one window, up to a hub's degree); cleared per use.
 #[derive(Debug)]
@@ -351,6 +367,9 @@ pub struct MoneyGraph {
     a: Marks,
     b: Marks,
     c: Marks,
+    /// Whether a node is a hub, as learnt during one cycle search (1 or 0): a search meets the same nodes
+    /// again and again.
+    hubs: Marks,
     /// The few counterparties of one window (at most a hub's degree): cheaper than marks, which are spread
     /// over every node.
     small: Box<SmallMap>,
@@ -378,6 +397,7 @@ impl MoneyGraph {
             a: Marks::default(),
             b: Marks::default(),
             c: Marks::default(),
+            hubs: Marks::default(),
             small: Box::new(SmallMap::new()),
             other: Box::new(SmallMap::new()),
             forward: Vec::new(),
@@ -618,14 +638,17 @@ impl MoneyGraph {
         if self.graph.node(v).out_between(start, t).len() == 0 || self.graph.node(u).in_between(start, t).len() == 0 {
             return 0;
         }
-        if self.is_hub(u, start, t) || self.is_hub(v, start, t) {
+        let slots = self.graph.slots();
+        self.hubs.begin(slots);
+        if hub_within(&self.graph, &mut self.hubs, c.hub_degree, u, start, t)
+            || hub_within(&self.graph, &mut self.hubs, c.hub_degree, v, start, t)
+        {
             return 0;
         }
         let hops = c.cycle_max_length - 1;
         let back_hops = hops / 2;
         let forward_hops = hops - back_hops;
         let mut budget = c.search_budget as i64;
-        let slots = self.graph.slots();
         // Backward from `u`: the latest time one can leave each node and still reach `u` before `t`.
         self.backward.clear();
         self.b.begin(slots);
@@ -647,7 +670,9 @@ impl MoneyGraph {
                         break 'back;
                     }
                     let known = self.b.get(adj.peer).map(|i| self.backward[i as usize].time);
-                    if known.is_some_and(|time| time >= adj.time) || adj.peer != v && self.is_hub(adj.peer, start, t) {
+                    if known.is_some_and(|time| time >= adj.time)
+                        || adj.peer != v && hub_within(&self.graph, &mut self.hubs, c.hub_degree, adj.peer, start, t)
+                    {
                         continue;
                     }
                     let step = Step {
@@ -688,7 +713,9 @@ impl MoneyGraph {
                         break 'layers;
                     }
                     let known = self.a.get(adj.peer).map(|i| self.forward[i as usize].time);
-                    if known.is_some_and(|time| time <= adj.time) || adj.peer != u && self.is_hub(adj.peer, start, t) {
+                    if known.is_some_and(|time| time <= adj.time)
+                        || adj.peer != u && hub_within(&self.graph, &mut self.hubs, c.hub_degree, adj.peer, start, t)
+                    {
                         continue;
                     }
                     let step = Step {
@@ -721,14 +748,6 @@ impl MoneyGraph {
         path.push(seq);
         evidence.extend(path.into_iter().take(c.evidence_limit as usize));
         length
-    }
-
-    /// Whether `node` made or took more than four times the hub degree of payments within `(start, end)` (a
-    /// count of payments, cheaper than one of counterparties, so with room for repeat payments).
-    fn is_hub(&self, node: u32, start: i64, end: i64) -> bool {
-        let n = self.graph.node(node);
-        let hub = 4 * self.config.hub_degree as usize;
-        n.in_between(start, end).len() > hub || n.out_between(start, end).len() > hub
     }
 
     /// The hops of the mule chain `u`'s payment at `t` continues, recorded on the edge.
