@@ -273,8 +273,14 @@ impl Engine {
                 if let Some(trained) = model.as_ref().and_then(|m| m.schema.as_ref()) {
                     trained.check_against(&schema)?;
                 }
-                let extractor = Extractor::new(&schema, &variables)?;
-                let row = vec![0.0; extractor.width()];
+                let mut extractor = Extractor::new(&schema, &variables)?;
+                // A served model's row holds only the columns it reads (the others stay NaN, and their
+                // features, graph detectors included, are not computed for it).
+                let mut row = vec![0.0; extractor.width()];
+                if let Some(model) = &model {
+                    extractor.read_only(&model.columns_read());
+                    row.fill(f32::NAN);
+                }
                 let serving = model.map(|model| Serving {
                     model,
                     score: 0.0,
@@ -334,7 +340,8 @@ impl Engine {
     }
 
     /// The model features of the transaction decided last, in the schema's column order (empty when the
-    /// engine computes none).
+    /// engine computes none). An engine serving a model computes only the columns the model reads (see
+    /// [`Model::columns_read`]); the others read NaN.
     pub fn features(&self) -> &[f32] {
         self.inputs.as_ref().map_or(&[], |i| &i.row)
     }

@@ -7,7 +7,7 @@ use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::gbdt::{self, GbdtParams};
 use tonle_detect::models::iforest::{self, IsolationForestParams};
-use tonle_detect::models::model::{AnomalyModel, Model, TrainedModel, TrainingReport, MODEL_FORMAT};
+use tonle_detect::models::model::{AnomalyModel, Classifier, Model, TrainedModel, TrainingReport, MODEL_FORMAT};
 use tonle_detect::models::Matrix;
 
 const RULES: &str = "name = \"plain\"\n[[rule]]\nid = \"big\"\ndescription = \"d\"\nscore = 0.5\n\
@@ -170,4 +170,29 @@ fn rules_read_the_model_and_a_model_of_other_windows_is_refused() {
         .expect("other horizons, other features");
     let text = error.to_string();
     assert!(text.contains("window horizons") || text.contains("unknown feature"), "{text}");
+}
+
+#[test]
+fn a_served_model_reads_only_its_columns_and_scores_as_on_the_full_row() {
+    let model = Model::from(trained());
+    let read = model.columns_read();
+    // Every payment of the stream is by KHQR: the constant column is never split on.
+    assert!(!read[5] && read[3], "channel=khqr is unread, the anomaly forest's column read: {read:?}");
+    let Classifier::Gbdt(gbdt) = &model.classifier else { unreachable!("a tonle model") };
+    let gbdt = gbdt.clone();
+    let mut full =
+        Engine::with_features(WindowConfig::default(), RULES, "r.toml", FxTable::new(Currency::USD), &names()).unwrap();
+    let mut served = serve(model, RULES).unwrap();
+    for (tx, _) in stream() {
+        full.decide(&tx).unwrap();
+        served.decide(&tx).unwrap();
+        for (column, (a, b)) in full.features().iter().zip(served.features()).enumerate() {
+            if read[column] {
+                assert!(a == b || a.is_nan() && b.is_nan(), "{}: column {column} {a} against {b}", tx.id);
+            } else {
+                assert!(b.is_nan(), "{}: column {column} is not read, yet holds {b}", tx.id);
+            }
+        }
+        assert_eq!(served.model_scores().unwrap().0, gbdt.predict(full.features()), "{}", tx.id);
+    }
 }

@@ -60,6 +60,9 @@ pub struct TrainArgs {
     /// The most leaves per tree.
     #[arg(long)]
     max_leaves: Option<usize>,
+    /// The deepest a leaf may be (0: no limit). Shallower trees score faster.
+    #[arg(long)]
+    max_depth: Option<usize>,
     /// The weight of an illicit transaction against a legitimate one's 1 (default: the square root of their
     /// ratio).
     #[arg(long)]
@@ -137,6 +140,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         rounds: args.rounds.unwrap_or(defaults.rounds),
         learning_rate: args.learning_rate.unwrap_or(defaults.learning_rate),
         max_leaves: args.max_leaves.unwrap_or(defaults.max_leaves),
+        max_depth: args.max_depth.map_or(defaults.max_depth, |d| (d > 0).then_some(d)),
         positive_weight: args.positive_weight.or(defaults.positive_weight),
         ..defaults
     };

@@ -232,6 +232,23 @@ impl Model {
         Err(ModelError::NoOnnx { path: path.display().to_string() })
     }
 
+    /// Whether each column of the row (`[column]`) can change the score or the anomaly score: the engine
+    /// computes only those. An ONNX model reads them all.
+    pub fn columns_read(&self) -> Vec<bool> {
+        let mut read = match &self.classifier {
+            Classifier::Gbdt(gbdt) => gbdt.features_read(),
+            #[cfg(feature = "onnx")]
+            Classifier::Onnx(_) => vec![true; self.features.len()],
+        };
+        read.resize(self.features.len(), true);
+        for column in self.anomaly.iter().flat_map(|a| a.columns.iter()) {
+            if let Some(r) = read.get_mut(*column) {
+                *r = true;
+            }
+        }
+        read
+    }
+
     /// The probability that a row is illicit.
     pub fn score(&self, row: &[f32]) -> Result<f64, ModelError> {
         match &self.classifier {

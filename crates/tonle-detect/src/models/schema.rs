@@ -110,6 +110,27 @@ struct Column {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extractor {
     columns: Vec<Column>,
+    /// The columns [`Extractor::fill`] writes, with their index, grouped by how they are read (so that the
+    /// branch on the type goes the same way for long runs).
+    plan: Vec<(usize, Column)>,
+}
+
+/// The order of [`Extractor::plan`]: plain values by type, then one-hot columns.
+fn plan_order(column: &Column) -> (bool, u8) {
+    let ty = match column.ty {
+        Ty::Number | Ty::Money | Ty::Duration => 0,
+        Ty::Integer => 1,
+        Ty::Bool => 2,
+        Ty::Enum(_) => 3,
+    };
+    (column.one_hot.is_some(), ty)
+}
+
+/// The plan reading the columns marked in `read`.
+fn plan(columns: &[Column], read: impl Fn(usize) -> bool) -> Vec<(usize, Column)> {
+    let mut plan: Vec<(usize, Column)> = columns.iter().copied().enumerate().filter(|(i, _)| read(*i)).collect();
+    plan.sort_by_key(|(i, column)| (plan_order(column), *i));
+    plan
 }
 
 impl FeatureSchema {
@@ -197,8 +218,17 @@ impl FeatureSchema {
 impl Extractor {
     /// Where each of the schema's columns is read in these variables' slots.
     pub fn new(schema: &FeatureSchema, variables: &Variables) -> Result<Extractor, SchemaError> {
-        let columns = schema.features.iter().map(|name| resolve(name, variables)).collect::<Result<_, _>>()?;
-        Ok(Extractor { columns })
+        let columns: Vec<Column> =
+            schema.features.iter().map(|name| resolve(name, variables)).collect::<Result<_, _>>()?;
+        let plan = plan(&columns, |_| true);
+        Ok(Extractor { columns, plan })
+    }
+
+    /// From now on, fills only the columns marked true in `read` (a model's, see
+    /// [`crate::models::Model::columns_read`]) and reports only their slots; the others keep what the row
+    /// held. A column past `read`'s end is read.
+    pub fn read_only(&mut self, read: &[bool]) {
+        self.plan = plan(&self.columns, |i| read.get(i).copied().unwrap_or(true));
     }
 
     /// Number of columns.
@@ -206,9 +236,9 @@ impl Extractor {
         self.columns.len()
     }
 
-    /// The slots the columns read.
+    /// The slots the columns filled read.
     pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
-        self.columns.iter().map(|c| c.slot)
+        self.plan.iter().map(|(_, c)| c.slot)
     }
 
     /// Column `i`'s value as a reason shows it: the variable's own rendering (`5m`, `1250.5`, `khqr`; for a
@@ -218,13 +248,13 @@ impl Extractor {
         slots.get(column.slot).and_then(|value| schema.describe(column.slot, *value)).unwrap_or_default()
     }
 
-    /// Writes a transaction's row: `row[i]` is column `i` read from `slots` (`row` must be [`Self::width`]
-    /// long).
+    /// Writes a transaction's row: `row[i]` is column `i` read from `slots`, for the columns it reads (see
+    /// [`Self::read_only`]; `row` must be [`Self::width`] long).
     #[inline]
     pub fn fill(&self, slots: &[Value], row: &mut [f32]) {
-        for (out, column) in row.iter_mut().zip(&self.columns) {
+        for &(i, column) in &self.plan {
             let value = slots[column.slot];
-            *out = match column.one_hot {
+            row[i] = match column.one_hot {
                 Some(code) => (value.to_f64(column.ty) == f64::from(code)) as u8 as f32,
                 None => value.to_f64(column.ty) as f32,
             };

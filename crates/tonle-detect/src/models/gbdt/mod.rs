@@ -191,6 +191,15 @@ impl Gbdt {
         }
         gains
     }
+
+    /// Whether each feature is split on somewhere (`[feature]`): the others never change a prediction.
+    pub fn features_read(&self) -> Vec<bool> {
+        let mut read = vec![false; self.n_features];
+        for node in &self.forest.nodes {
+            read[node.feature()] = true;
+        }
+        read
+    }
 }
 
 /// The automatic weight of positives: the square root of negatives / positives, at most 1000.
