@@ -40,13 +40,11 @@ impl Node {
     #[inline]
     pub(crate) fn next(&self, row: &[f32]) -> u32 {
         let v = row[self.feature()];
-        // `<=` is false for NaN, which then goes left only when missing values do.
-        let left = v <= self.threshold || (v.is_nan() && self.feature & MISSING_LEFT != 0);
-        if left {
-            self.left
-        } else {
-            self.right
-        }
+        // `<=` is false for NaN, which then goes left only when missing values do. Chosen with a mask, not a
+        // branch: the way a row goes is what a branch predictor cannot guess.
+        let left = (v <= self.threshold) | (v.is_nan() & (self.feature & MISSING_LEFT != 0));
+        let mask = (left as u32).wrapping_neg();
+        (self.left & mask) | (self.right & !mask)
     }
 }
 
@@ -126,16 +124,11 @@ impl Forest {
     /// One step down from `at`; a leaf stays where it is.
     #[inline(always)]
     fn step(&self, at: u32, row: &[f32]) -> u32 {
-        let leaf = at & LEAF != 0;
-        // At a leaf, read some node (there is one: a leaf is only reached by a walk when a tree has a split,
-        // or stepped from a root when some tree of its group has one) and ignore it.
-        let node = self.nodes[if leaf { 0 } else { at as usize }];
-        let next = node.next(row);
-        if leaf {
-            at
-        } else {
-            next
-        }
+        // All ones at a leaf. There, read some node (there is one: a leaf is only reached by a walk when a tree
+        // has a split, or stepped from a root when some tree of its group has one) and ignore it; no branch.
+        let leaf = (at >> 31).wrapping_neg();
+        let next = self.nodes[(at & !leaf) as usize].next(row);
+        (at & leaf) | (next & !leaf)
     }
 
     /// The cover of a child reference.
