@@ -7,7 +7,7 @@ use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::gbdt::{self, GbdtParams};
 use tonle_detect::models::iforest::{self, IsolationForestParams};
-use tonle_detect::models::model::{AnomalyModel, Classifier, Model, TrainedModel, TrainingReport, MODEL_FORMAT};
+use tonle_detect::models::model::{AnomalyModel, Model, TrainedModel, TrainingReport, MODEL_FORMAT};
 use tonle_detect::models::Matrix;
 
 const RULES: &str = "name = \"plain\"\n[[rule]]\nid = \"big\"\ndescription = \"d\"\nscore = 0.5\n\
@@ -174,12 +174,12 @@ fn rules_read_the_model_and_a_model_of_other_windows_is_refused() {
 
 #[test]
 fn a_served_model_reads_only_its_columns_and_scores_as_on_the_full_row() {
-    let model = Model::from(trained());
+    let trained = trained();
+    let gbdt = trained.classifier.clone();
+    let model = Model::from(trained);
     let read = model.columns_read();
     // Every payment of the stream is by KHQR: the constant column is never split on.
     assert!(!read[5] && read[3], "channel=khqr is unread, the anomaly forest's column read: {read:?}");
-    let Classifier::Gbdt(gbdt) = &model.classifier else { unreachable!("a tonle model") };
-    let gbdt = gbdt.clone();
     let mut full =
         Engine::with_features(WindowConfig::default(), RULES, "r.toml", FxTable::new(Currency::USD), &names()).unwrap();
     let mut served = serve(model, RULES).unwrap();
