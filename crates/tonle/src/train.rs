@@ -18,6 +18,12 @@ use crate::features::{collect, feature_engine};
 use crate::import::{abandon_staged, close, finish_staged, staging_path};
 use crate::InputArgs;
 
+/// `tonle train`'s learning rate and leaves per tree: fewer, smaller trees than the library's LightGBM-like
+/// defaults (0.05, 31), for speed in the engine. On the demo scenario (docs/models.md) they scored as well:
+/// test PR-AUC 0.9865 against 0.9812 with all 179 features, in 67 trees against 137.
+const LEARNING_RATE: f64 = 0.15;
+const MAX_LEAVES: usize = 15;
+
 /// `tonle train`'s options.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("input_files").required(true).multiple(true).args(["inputs", "files"])))]
@@ -54,13 +60,13 @@ pub struct TrainArgs {
     /// The most boosting rounds.
     #[arg(long)]
     rounds: Option<usize>,
-    /// The learning rate.
+    /// The learning rate [default: 0.15]
     #[arg(long)]
     learning_rate: Option<f64>,
-    /// The most leaves per tree.
+    /// The most leaves per tree [default: 15]
     #[arg(long)]
     max_leaves: Option<usize>,
-    /// The deepest a leaf may be (0: no limit). Shallower trees score faster.
+    /// The deepest a leaf may be (0: no limit) [default: 8]. Shallower trees score faster.
     #[arg(long)]
     max_depth: Option<usize>,
     /// The weight of an illicit transaction against a legitimate one's 1 (default: the square root of their
@@ -138,8 +144,8 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let params = GbdtParams {
         seed: args.seed,
         rounds: args.rounds.unwrap_or(defaults.rounds),
-        learning_rate: args.learning_rate.unwrap_or(defaults.learning_rate),
-        max_leaves: args.max_leaves.unwrap_or(defaults.max_leaves),
+        learning_rate: args.learning_rate.unwrap_or(LEARNING_RATE),
+        max_leaves: args.max_leaves.unwrap_or(MAX_LEAVES),
         max_depth: args.max_depth.map_or(defaults.max_depth, |d| (d > 0).then_some(d)),
         positive_weight: args.positive_weight.or(defaults.positive_weight),
         ..defaults

@@ -22,4 +22,4 @@ pub mod onnx;
 pub mod schema;
 
 pub use matrix::Matrix;
-pub use schema::{default_features, Extractor, FeatureSchema, SchemaError};
+pub use schema::{default_features, Extractor, FeatureSchema, SchemaError, SEARCH_FEATURES};
