@@ -179,3 +179,45 @@ fn each_error_is_reported() {
     let message = err(&m, &labels, None, &GbdtParams { bins: 1, ..p }).unwrap().to_string();
     assert_eq!(message, "parameter bins is 1; allowed: 2 to 255");
 }
+
+#[test]
+fn a_damaged_model_file_is_refused_not_walked() {
+    let (train, labels) = planted(5_000, 9);
+    let model = gbdt::train(&train, &labels, None, &GbdtParams { rounds: 5, ..GbdtParams::default() }).unwrap();
+    let json = serde_json::to_value(&model).unwrap();
+    assert!(serde_json::from_value::<Gbdt>(json.clone()).is_ok());
+    // Each node is [threshold bits, feature (top bit: missing goes left), left, right]; a child with the top
+    // bit set is a leaf.
+    let damage = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut bad = json.clone();
+        edit(&mut bad["forest"]);
+        serde_json::from_value::<Gbdt>(bad).expect_err("a damaged forest is refused").to_string()
+    };
+    let leaf = 1u64 << 31;
+    // A child pointing back to its parent: a walk would never end.
+    let error = damage(&|f| f["nodes"][1][2] = serde_json::json!(1));
+    assert!(error.contains("node 1 has a child out of range or before it"), "{error}");
+    let error = damage(&|f| f["nodes"][0][3] = serde_json::json!(leaf + 1_000_000));
+    assert!(error.contains("node 0 has a child out of range"), "{error}");
+    let error = damage(&|f| f["nodes"][0][1] = serde_json::json!(99));
+    assert!(error.contains("node 0 splits on feature 99 of 8"), "{error}");
+    let error = damage(&|f| {
+        f["node_covers"].as_array_mut().unwrap().pop();
+    });
+    assert!(error.contains("covers"), "{error}");
+    let error = damage(&|f| f["roots"][0] = serde_json::json!(1_000_000));
+    assert!(error.contains("tree 0's root is out of range"), "{error}");
+    // The depths come from the nodes, not from the file.
+    let mut lying = json.clone();
+    lying["forest"]["depth"] = serde_json::json!(0);
+    lying["forest"]["depths"] = serde_json::json!(vec![0; model.trees()]);
+    let reloaded: Gbdt = serde_json::from_value(lying).unwrap();
+    let (test, _) = planted(500, 10);
+    let (mut a, mut b) = (vec![0.0; 9], vec![0.0; 9]);
+    for row in test.rows() {
+        assert_eq!(model.predict_raw(row).to_bits(), reloaded.predict_raw(row).to_bits());
+        model.contributions(row, &mut a);
+        reloaded.contributions(row, &mut b);
+        assert_eq!(a, b);
+    }
+}

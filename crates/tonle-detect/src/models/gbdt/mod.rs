@@ -123,7 +123,11 @@ pub struct TrainingSummary {
 }
 
 /// A trained model: trees in a flat serving form, predicting from raw feature rows (NaN for missing).
+///
+/// Read back from a file, it is checked first (see [`Forest::check`]): a damaged file is an error, never a
+/// panic or an endless walk at prediction time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GbdtFile")]
 pub struct Gbdt {
     n_features: usize,
     /// The initial score (log-odds of the weighted base rate).
@@ -134,6 +138,28 @@ pub struct Gbdt {
     expected_value: f64,
     forest: Forest,
     summary: TrainingSummary,
+}
+
+/// A [`Gbdt`] as read, before it is checked.
+#[derive(Deserialize)]
+struct GbdtFile {
+    n_features: usize,
+    #[serde(with = "tree::bits::one")]
+    base_score: f64,
+    #[serde(with = "tree::bits::one")]
+    expected_value: f64,
+    forest: Forest,
+    summary: TrainingSummary,
+}
+
+impl TryFrom<GbdtFile> for Gbdt {
+    type Error = String;
+
+    fn try_from(file: GbdtFile) -> Result<Gbdt, String> {
+        let GbdtFile { n_features, base_score, expected_value, mut forest, summary } = file;
+        forest.check(n_features)?;
+        Ok(Gbdt { n_features, base_score, expected_value, forest, summary })
+    }
 }
 
 impl Gbdt {
@@ -240,7 +266,14 @@ fn validate(p: &GbdtParams) -> Result<(), GbdtError> {
     check("rounds", p.rounds >= 1, p.rounds, "1 or more")?;
     check("learning_rate", unit(p.learning_rate), p.learning_rate, "(0, 1]")?;
     check("max_leaves", (2..=1 << 20).contains(&p.max_leaves), p.max_leaves, "2 to 1048576")?;
-    check("max_depth", p.max_depth.is_none_or(|d| d >= 1), p.max_depth, "None or 1 or more")?;
+    // A saved model holds no tree deeper than tree::MAX_DEPTH: without a depth limit, max_leaves bounds it.
+    let deepest = p.max_depth.unwrap_or(p.max_leaves - 1);
+    check(
+        "max_depth",
+        p.max_depth.is_none_or(|d| d >= 1) && deepest <= tree::MAX_DEPTH,
+        p.max_depth,
+        "1 to 1024, or None with max_leaves at most 1025",
+    )?;
     check("min_child_weight", non_negative(p.min_child_weight), p.min_child_weight, "0 or more, finite")?;
     check("min_samples_leaf", p.min_samples_leaf >= 1, p.min_samples_leaf, "1 or more")?;
     check("lambda", non_negative(p.lambda), p.lambda, "0 or more, finite")?;

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::bins::BinMatrix;
 use super::grow::{GrownNode, GrownTree};
 
+/// The deepest tree a model file may hold: TreeSHAP recurses once per level. Training with the default
+/// depth limit (8) stays far below; without a limit, a tree of `max_leaves` leaves is at most that deep.
+pub(crate) const MAX_DEPTH: usize = 1024;
+
 /// A child reference with this bit set is a leaf index; without it, a node index.
 pub(crate) const LEAF: u32 = 1 << 31;
 /// In [`Node::feature`]: missing values go left.
@@ -95,18 +99,18 @@ impl Forest {
 
     /// The sum of the leaf values a row reaches, added to `base` one tree after another.
     ///
-    /// Four trees are walked at once, a step in each per turn, for as many turns as the deepest of them needs
-    /// (a finished walk stays at its leaf): four independent chains of loads instead of one, and no branch
-    /// that depends on the row.
+    /// Four trees are walked at once, a step in each per turn, until the four rows are at leaves (a finished
+    /// walk stays at its leaf): four independent chains of loads instead of one, and no branch that depends on
+    /// the row but the one ending the walk.
     #[inline]
     pub(crate) fn raw(&self, base: f64, row: &[f32]) -> f64 {
         let mut sum = base;
         let grouped = self.roots.len() / 4 * 4;
-        let groups = self.roots[..grouped].chunks_exact(4).zip(self.depths[..grouped].chunks_exact(4));
-        for (roots, depths) in groups {
+        for roots in self.roots[..grouped].chunks_exact(4) {
             let mut at = [roots[0], roots[1], roots[2], roots[3]];
-            let turns = depths[0].max(depths[1]).max(depths[2]).max(depths[3]);
-            for _ in 0..turns {
+            // Until all four rows are at leaves: often well before the deepest tree's depth. Every step goes
+            // to a later node or to a leaf (checked on loading), so this ends.
+            while at[0] & at[1] & at[2] & at[3] & LEAF == 0 {
                 for a in &mut at {
                     *a = self.step(*a, row);
                 }
@@ -204,6 +208,52 @@ impl Forest {
         self.leaf_values.truncate(leaves);
         self.leaf_covers.truncate(leaves);
         self.depth = self.roots.iter().map(|&r| self.tree_depth(r)).max().unwrap_or(0);
+    }
+
+    /// Checks a forest read from a file, and recomputes the depths from its nodes rather than trusting the
+    /// file: array lengths agree, every feature is below `n_features`, every reference is in range, every
+    /// child comes after its parent (so that every walk ends) and no tree is deeper than [`MAX_DEPTH`] (the
+    /// depth TreeSHAP recurses to).
+    pub(crate) fn check(&mut self, n_features: usize) -> Result<(), String> {
+        let (nodes, leaves) = (self.nodes.len(), self.leaf_values.len());
+        if self.node_covers.len() != nodes || self.node_gains.len() != nodes {
+            return Err(format!(
+                "{nodes} nodes but {} covers and {} gains",
+                self.node_covers.len(),
+                self.node_gains.len()
+            ));
+        }
+        if self.leaf_covers.len() != leaves {
+            return Err(format!("{leaves} leaves but {} covers", self.leaf_covers.len()));
+        }
+        let reference = |child: u32, after: Option<usize>| {
+            if child & LEAF != 0 {
+                ((child & !LEAF) as usize) < leaves
+            } else {
+                (child as usize) < nodes && after.is_none_or(|parent| child as usize > parent)
+            }
+        };
+        // Depth below each node, children first (they come later).
+        let mut below = vec![0u32; nodes];
+        let depth_of = |child: u32, below: &[u32]| if child & LEAF != 0 { 0 } else { below[child as usize] };
+        for (i, node) in self.nodes.iter().enumerate().rev() {
+            if node.feature() >= n_features {
+                return Err(format!("node {i} splits on feature {} of {n_features}", node.feature()));
+            }
+            if !reference(node.left, Some(i)) || !reference(node.right, Some(i)) {
+                return Err(format!("node {i} has a child out of range or before it"));
+            }
+            below[i] = 1 + depth_of(node.left, &below).max(depth_of(node.right, &below));
+            if below[i] as usize > MAX_DEPTH {
+                return Err(format!("a tree is deeper than {MAX_DEPTH} levels"));
+            }
+        }
+        if let Some(t) = self.roots.iter().position(|&root| !reference(root, None)) {
+            return Err(format!("tree {t}'s root is out of range"));
+        }
+        self.depths = self.roots.iter().map(|&root| depth_of(root, &below)).collect();
+        self.depth = self.depths.iter().copied().max().unwrap_or(0) as usize;
+        Ok(())
     }
 
     fn tree_depth(&self, at: u32) -> usize {
