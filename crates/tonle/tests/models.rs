@@ -82,6 +82,16 @@ fn train_evaluate_and_score_with_a_model() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report = text(&output.stdout);
     assert!(report.contains("validation") && report.contains("PR-AUC"), "{report}");
+    // Without --learning-rate or --max-leaves, two tree shapes are tried and the validation part picks one.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let tried = saved["training"]["shapes_tried"].as_array().unwrap();
+    assert_eq!(tried.len(), 2, "{tried:?}");
+    let kept: Vec<&Value> = tried.iter().filter(|s| s["kept"] == Value::Bool(true)).collect();
+    assert_eq!(kept.len(), 1, "{tried:?}");
+    assert_eq!(kept[0]["learning_rate"], saved["training"]["params"]["learning_rate"]);
+    assert_eq!(kept[0]["max_leaves"], saved["training"]["params"]["max_leaves"]);
+    let log = text(&output.stderr);
+    assert!(log.contains("learning rate 0.15, 15 leaves") && log.contains("learning rate 0.05, 31 leaves"), "{log}");
 
     // The same data and seed give the same model, byte for byte.
     let again = dir.path().join("again.json");

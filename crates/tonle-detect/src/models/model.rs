@@ -100,6 +100,24 @@ pub struct TrainingReport {
     pub summary: TrainingSummary,
     /// The features with the most total split gain, most first (at most 25).
     pub importance: Vec<(String, f64)>,
+    /// Every tree shape tried, the kept one included, with its validation PR-AUC.
+    #[serde(default)]
+    pub shapes_tried: Vec<ShapeTried>,
+}
+
+/// One tree shape `tonle train` tried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ShapeTried {
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Most leaves per tree.
+    pub max_leaves: usize,
+    /// Trees kept (the best round's).
+    pub trees: usize,
+    /// PR-AUC on the validation part.
+    pub validation_pr_auc: f64,
+    /// Whether the model kept it.
+    pub kept: bool,
 }
 
 /// A model trained by tonle, as saved.
