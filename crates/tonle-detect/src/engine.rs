@@ -240,6 +240,23 @@ impl Engine {
         Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), |read| read.intersection(allowed))
     }
 
+    /// An engine like [`Engine::with_model`] that also tracks every role in `windows.roles`, as
+    /// [`Engine::with_tracked_roles`] does, so that rule sets published later may read them.
+    pub fn with_model_and_tracked_roles(
+        windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+        model: Model,
+    ) -> Result<Engine, EngineError> {
+        let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
+        let features = model.features.clone();
+        Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), |read| {
+            let both = read.union(wanted);
+            Tracked { roles: kind_closure(both.roles), ..both }
+        })
+    }
+
     /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
     /// published later may read them (see [`crate::reload`]). An account's history needs both account roles,
     /// so naming one tracks the other too; likewise for parties and phones. Each role tracked costs about as

@@ -196,3 +196,24 @@ fn a_served_model_reads_only_its_columns_and_scores_as_on_the_full_row() {
         assert_eq!(served.model_scores().unwrap().0, gbdt.predict(full.features()), "{}", tx.id);
     }
 }
+
+#[test]
+fn a_served_model_can_track_roles_for_later_rule_sets() {
+    let device_rules = RULES.replace("amount > 100000.0", "device.out.count_1h >= 5");
+    let model = Model::from(trained());
+    let mut plain = serve(Model::from(trained()), RULES).unwrap();
+    let error = plain.reload(&device_rules, "device.toml").unwrap_err();
+    assert!(matches!(error, EngineError::UntrackedRole { .. }), "{error}");
+
+    let device = WindowConfig { roles: [false, false, false, false, true, false, false], ..WindowConfig::default() };
+    let mut engine =
+        Engine::with_model_and_tracked_roles(device, RULES, "r.toml", FxTable::new(Currency::USD), model).unwrap();
+    assert!(engine.tracked_roles()[4], "the device role is tracked: {:?}", engine.tracked_roles());
+    assert!(engine.reload(&device_rules, "device.toml").is_ok());
+    for (tx, _) in stream() {
+        let a = engine.decide(&tx).unwrap();
+        plain.decide(&tx).unwrap();
+        assert_eq!(engine.model_scores(), plain.model_scores(), "{}: tracking more changes no score", tx.id);
+        assert!(a.ruleset_version.starts_with("plain@"), "{}", a.ruleset_version);
+    }
+}

@@ -146,18 +146,20 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         bail!("--watch-rules needs a rule file; the built-in default set never changes");
     }
     let fx = args.input.fx_table()?;
+    let roles = args.track_roles.iter().fold([false; 7], |all, one| std::array::from_fn(|i| all[i] || one[i]));
+    let tracked = WindowConfig { roles, ..WindowConfig::default() };
     let mut engine = if let Some(path) = &args.model {
-        if !args.track_roles.is_empty() {
-            bail!("--track-roles cannot be combined with --model yet");
-        }
         let model = tonle_detect::models::model::Model::load(path)?;
-        Engine::with_model(WindowConfig::default(), &text, &origin, fx, model)
-            .with_context(|| format!("cannot serve the model {}", path.display()))?
+        let served = if args.track_roles.is_empty() {
+            Engine::with_model(WindowConfig::default(), &text, &origin, fx, model)
+        } else {
+            Engine::with_model_and_tracked_roles(tracked, &text, &origin, fx, model)
+        };
+        served.with_context(|| format!("cannot serve the model {}", path.display()))?
     } else if args.track_roles.is_empty() {
         Engine::new(WindowConfig::default(), &text, &origin, fx)?
     } else {
-        let roles = args.track_roles.iter().fold([false; 7], |all, one| std::array::from_fn(|i| all[i] || one[i]));
-        Engine::with_tracked_roles(WindowConfig { roles, ..WindowConfig::default() }, &text, &origin, fx)?
+        Engine::with_tracked_roles(tracked, &text, &origin, fx)?
     };
     let watcher = match args.watch_rules {
         true => Some(Watcher::start(args.rules.clone(), engine.reloader())),
