@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs IBM AMLSim end to end, offline, in an AMLSim checkout (see README.md):
+#   run_all.sh AMLSIM_DIR [conf_10K.json]
+# Needs: Java 11+ (javac, jar), Python 3.7 (PYTHON37, default python3.7) with pip access to PyPI, and
+# JSON-java's org/json classes (ORG_JSON_JAR, or the Google Cloud SDK's copy found by build_local.sh).
+set -euo pipefail
+KIT="$(cd "$(dirname "$0")" && pwd)"
+DIR="$(cd "$1" && pwd)"
+CONF=${2:-conf_10K.json}
+PYTHON37=${PYTHON37:-python3.7}
+TONLE=${TONLE:-tonle}
+cp -r "$KIT/shim" "$DIR/"
+cp "$KIT/build_local.sh" "$KIT/requirements.lock.txt" "$DIR/"
+mkdir -p "$DIR/jars"
+if [ -n "${ORG_JSON_JAR:-}" ]; then cp "$ORG_JSON_JAR" "$DIR/jars/org-json.jar"; fi
+python3 "$KIT/prepare_params.py" "$DIR"
+cd "$DIR"
+if [ ! -x venv37/bin/python ]; then
+  "$PYTHON37" -m venv venv37
+  venv37/bin/pip install -q -r requirements.lock.txt
+fi
+./build_local.sh
+venv37/bin/python scripts/transaction_graph_generator.py "$CONF"                  # graph -> tmp/<sim>/
+java -Xms2g -Xmx4g -cp "jars/org-json.jar:build/classes" amlsim.AMLSim "$CONF"     # simulation -> outputs/<sim>/tx_log.csv
+venv37/bin/python scripts/convert_logs.py "$CONF"                                 # -> outputs/<sim>/transactions.csv
+SIM=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['general']['simulation_name'])" "$CONF")
+"$TONLE" stats --from amlsim "outputs/$SIM/transactions.csv"
