@@ -197,6 +197,22 @@ pub(crate) struct Pins {
     pub(crate) model: bool,
 }
 
+/// Tracking for [`Engine::new`] and its kin: what the rules (and a model) read, within `windows`.
+fn within(windows: &WindowConfig) -> impl FnOnce(Tracked) -> Tracked {
+    let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
+    move |read| read.intersection(allowed)
+}
+
+/// Tracking for [`Engine::with_tracked_roles`] and its kin: what is read, and everything in `windows` besides,
+/// each kind's roles together.
+fn besides(windows: &WindowConfig) -> impl FnOnce(Tracked) -> Tracked {
+    let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
+    move |read| {
+        let both = read.union(wanted);
+        Tracked { roles: kind_closure(both.roles), ..both }
+    }
+}
+
 impl Engine {
     /// An engine with these windows and rules (TOML text; `origin` names it in errors), converting amounts to
     /// the base currency of `fx`. It tracks only the entity roles the rules read, within `windows.roles` (all
@@ -204,8 +220,8 @@ impl Engine {
     /// ([`EngineError::UntrackedRole`]), and so is a reloaded set reading a role this engine does not track.
     /// Likewise it keeps only the maxima the rules read, within `windows.maxima`.
     pub fn new(windows: WindowConfig, rules: &str, origin: &str, fx: FxTable) -> Result<Engine, EngineError> {
-        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, None, |read| read.intersection(allowed))
+        let track = within(&windows);
+        Engine::build(windows, rules, origin, fx, None, track)
     }
 
     /// An engine like [`Engine::new`] that also computes these model features for every transaction
@@ -219,8 +235,8 @@ impl Engine {
         fx: FxTable,
         features: &[String],
     ) -> Result<Engine, EngineError> {
-        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, Some((features, None)), |read| read.intersection(allowed))
+        let track = within(&windows);
+        Engine::build(windows, rules, origin, fx, Some((features, None)), track)
     }
 
     /// An engine like [`Engine::new`] that also serves a model: it computes the model's features for every
@@ -235,9 +251,8 @@ impl Engine {
         fx: FxTable,
         model: Model,
     ) -> Result<Engine, EngineError> {
-        let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
-        let features = model.features.clone();
-        Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), |read| read.intersection(allowed))
+        let track = within(&windows);
+        Engine::serving(windows, rules, origin, fx, model, track)
     }
 
     /// An engine like [`Engine::with_model`] that also tracks every role in `windows.roles`, as
@@ -249,12 +264,8 @@ impl Engine {
         fx: FxTable,
         model: Model,
     ) -> Result<Engine, EngineError> {
-        let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
-        let features = model.features.clone();
-        Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), |read| {
-            let both = read.union(wanted);
-            Tracked { roles: kind_closure(both.roles), ..both }
-        })
+        let track = besides(&windows);
+        Engine::serving(windows, rules, origin, fx, model, track)
     }
 
     /// An engine that tracks every role in `windows.roles` as well as those the rules read, so that rule sets
@@ -267,11 +278,21 @@ impl Engine {
         origin: &str,
         fx: FxTable,
     ) -> Result<Engine, EngineError> {
-        let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
-        Engine::build(windows, rules, origin, fx, None, |read| {
-            let both = read.union(wanted);
-            Tracked { roles: kind_closure(both.roles), ..both }
-        })
+        let track = besides(&windows);
+        Engine::build(windows, rules, origin, fx, None, track)
+    }
+
+    /// An engine serving `model`, tracking what `track` makes of what the rules and the model read.
+    fn serving(
+        windows: WindowConfig,
+        rules: &str,
+        origin: &str,
+        fx: FxTable,
+        model: Model,
+        track: impl FnOnce(Tracked) -> Tracked,
+    ) -> Result<Engine, EngineError> {
+        let features = model.features.clone();
+        Engine::build(windows, rules, origin, fx, Some((&features, Some(model))), track)
     }
 
     fn build(
