@@ -27,7 +27,7 @@ pub struct FeaturesArgs {
     #[arg(long, default_value = "default")]
     pub rules: PathBuf,
     /// A file listing the features, one per line (`#` starts a comment); default: the transaction's fields,
-    /// the debtor's and creditor's window features and seven graph detectors (docs/models.md).
+    /// the debtor's and creditor's window features and four graph detectors (docs/models.md).
     #[arg(long)]
     pub features: Option<PathBuf>,
     /// An input file; repeat for more, in time order.
