@@ -207,10 +207,9 @@ fn a_damaged_model_file_is_refused_not_walked() {
     assert!(error.contains("covers"), "{error}");
     let error = damage(&|f| f["roots"][0] = serde_json::json!(1_000_000));
     assert!(error.contains("tree 0's root is out of range"), "{error}");
-    // The depths come from the nodes, not from the file.
+    // The depth comes from the nodes, not from the file.
     let mut lying = json.clone();
     lying["forest"]["depth"] = serde_json::json!(0);
-    lying["forest"]["depths"] = serde_json::json!(vec![0; model.trees()]);
     let reloaded: Gbdt = serde_json::from_value(lying).unwrap();
     let (test, _) = planted(500, 10);
     let (mut a, mut b) = (vec![0.0; 9], vec![0.0; 9]);

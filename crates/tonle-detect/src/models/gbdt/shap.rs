@@ -260,8 +260,7 @@ mod tests {
                 let (root, _) = random_tree(&mut forest, &mut rng, m, max_depth);
                 forest.roots.push(root);
             }
-            forest.depths = forest.roots.iter().map(|&r| depth(&forest, r) as u32).collect();
-            forest.depth = forest.depths.iter().copied().max().unwrap_or(0) as usize;
+            forest.depth = forest.roots.iter().map(|&r| depth(&forest, r)).max().unwrap_or(0);
             for _ in 0..5 {
                 // Values on both sides of the thresholds, some missing.
                 let row: Vec<f32> =

@@ -80,10 +80,8 @@ pub(crate) struct Forest {
     /// The loss reduction of each split (bit patterns too: JSON parsers may round the last bit).
     #[serde(with = "bits")]
     pub(crate) node_gains: Vec<f64>,
-    /// The deepest leaf's depth (the root's is 0).
+    /// The deepest leaf's depth (the root's is 0); recomputed from the nodes when a file is read.
     pub(crate) depth: usize,
-    /// Each tree's deepest leaf's depth.
-    pub(crate) depths: Vec<u32>,
 }
 
 impl Forest {
@@ -169,8 +167,6 @@ impl Forest {
     pub(crate) fn push(&mut self, tree: &GrownTree, data: &BinMatrix) {
         let root = self.add(tree, data, 0, 0);
         self.roots.push(root);
-        // At most max_leaves - 1 levels, which validation keeps below 2^20.
-        self.depths.push(self.tree_depth(root) as u32);
     }
 
     fn add(&mut self, tree: &GrownTree, data: &BinMatrix, at: usize, depth: usize) -> u32 {
@@ -201,7 +197,6 @@ impl Forest {
     pub(crate) fn truncate(&mut self, trees: usize, sizes: &[(usize, usize)]) {
         let (nodes, leaves) = if trees == 0 { (0, 0) } else { sizes[trees - 1] };
         self.roots.truncate(trees);
-        self.depths.truncate(trees);
         self.nodes.truncate(nodes);
         self.node_covers.truncate(nodes);
         self.node_gains.truncate(nodes);
@@ -251,8 +246,7 @@ impl Forest {
         if let Some(t) = self.roots.iter().position(|&root| !reference(root, None)) {
             return Err(format!("tree {t}'s root is out of range"));
         }
-        self.depths = self.roots.iter().map(|&root| depth_of(root, &below)).collect();
-        self.depth = self.depths.iter().copied().max().unwrap_or(0) as usize;
+        self.depth = self.roots.iter().map(|&root| depth_of(root, &below)).max().unwrap_or(0) as usize;
         Ok(())
     }
 
