@@ -160,8 +160,9 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         table.rows.width()
     );
     let trees_started = Instant::now();
-    let mut kept: Option<(gbdt::Gbdt, GbdtParams, f64)> = None;
-    let mut shapes_tried = Vec::new();
+    // The kept shape: its index among those tried, model, parameters and validation scores.
+    let mut kept: Option<(usize, gbdt::Gbdt, GbdtParams, Vec<f64>)> = None;
+    let mut shapes_tried: Vec<ShapeTried> = Vec::new();
     for (learning_rate, max_leaves) in shapes {
         let params = GbdtParams {
             seed: args.seed,
@@ -182,7 +183,8 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             classifier.trees(),
             started.elapsed().as_secs_f64()
         );
-        let better = kept.as_ref().is_none_or(|(_, _, best)| pr > best + LARGER_MUST_GAIN);
+        let better =
+            kept.as_ref().is_none_or(|(best, ..)| pr > shapes_tried[*best].validation_pr_auc + LARGER_MUST_GAIN);
         shapes_tried.push(ShapeTried {
             learning_rate,
             max_leaves,
@@ -191,18 +193,14 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             kept: false,
         });
         if better {
-            kept = Some((classifier, params, pr));
-            shapes_tried.iter_mut().for_each(|s| s.kept = false);
-            if let Some(last) = shapes_tried.last_mut() {
-                last.kept = true;
-            }
+            kept = Some((shapes_tried.len() - 1, classifier, params, scores));
         }
     }
     // At least one shape was tried, and the first is always kept.
-    let (classifier, params, _) = kept.expect("a shape was trained");
+    let (kept_index, classifier, params, valid_scores) = kept.expect("a shape was trained");
+    shapes_tried[kept_index].kept = true;
+    let valid_pr_auc = shapes_tried[kept_index].validation_pr_auc;
     let train_seconds = trees_started.elapsed().as_secs_f64();
-    let valid_scores: Vec<f64> = valid_matrix.rows().map(|row| classifier.predict(row)).collect();
-    let valid_pr_auc = pr_auc(&valid_scores, &valid_labels)?;
     let threshold = best_f1_threshold(&valid_scores, &valid_labels)?;
     let anomaly =
         if args.no_anomaly { None } else { Some(train_anomaly(&table.schema.features, &train_matrix, args.seed)?) };
