@@ -1,0 +1,316 @@
+//! Alerts: one per transaction decided review or worse, worked by analysts: assigned, closed with a
+//! disposition, grouped into cases.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::{audit, now_millis, Result, Store, StoreError};
+
+/// An alert to raise with a logged transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    /// The account it is about (the debtor's).
+    pub account: String,
+    /// The decision (`review`, `hold`, ...).
+    pub decision: String,
+    /// The decision's score.
+    pub score: f64,
+    /// The ids of the rules (and models) that fired, comma-separated.
+    pub rules: String,
+}
+
+/// How an alert was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disposition {
+    /// Suspicious indeed (and reported, or escalated to a case).
+    TruePositive,
+    /// Not suspicious.
+    FalsePositive,
+    /// Suspicious but below what needs acting on.
+    Benign,
+    /// Already covered by another alert.
+    Duplicate,
+}
+
+const DISPOSITIONS: [(Disposition, &str); 4] = [
+    (Disposition::TruePositive, "true-positive"),
+    (Disposition::FalsePositive, "false-positive"),
+    (Disposition::Benign, "benign"),
+    (Disposition::Duplicate, "duplicate"),
+];
+
+impl Disposition {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        DISPOSITIONS[self as usize].1
+    }
+}
+
+impl FromStr for Disposition {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Disposition> {
+        DISPOSITIONS.iter().find(|(_, name)| *name == s).map(|(d, _)| *d).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "unknown disposition {s:?} (expected true-positive, false-positive, benign or duplicate)"
+            ))
+        })
+    }
+}
+
+/// An alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Its number in the tenant, from 1.
+    pub id: i64,
+    /// The transaction's place in the log.
+    pub tx_seq: i64,
+    /// The transaction's id.
+    pub transaction_id: String,
+    /// The account it is about.
+    pub account: String,
+    /// When it was raised (UTC ms).
+    pub created_at: i64,
+    /// The decision.
+    pub decision: String,
+    /// The decision's score.
+    pub score: f64,
+    /// The rules that fired.
+    pub rules: Vec<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Who is working it.
+    pub assignee: Option<String>,
+    /// How it was closed.
+    pub disposition: Option<String>,
+    /// Who closed it.
+    pub closed_by: Option<String>,
+    /// When.
+    pub closed_at: Option<i64>,
+    /// The case it belongs to.
+    pub case_id: Option<i64>,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// `open` or `closed`.
+    pub status: Option<String>,
+    /// Assigned to this user.
+    pub assignee: Option<String>,
+    /// About this account.
+    pub account: Option<String>,
+    /// With this decision.
+    pub decision: Option<String>,
+    /// In this case.
+    pub case_id: Option<i64>,
+    /// Only alerts numbered after this (paging).
+    pub after: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+type AlertRow = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    f64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+const ALERT_COLUMNS: &str =
+    "id, tx_seq, tx_id, account, created_at, decision, score, rules, status, assignee, disposition, closed_by, closed_at, case_id";
+
+fn alert(
+    (
+        id,
+        tx_seq,
+        transaction_id,
+        account,
+        created_at,
+        decision,
+        score,
+        rules,
+        status,
+        assignee,
+        disposition,
+        closed_by,
+        closed_at,
+        case_id,
+    ): AlertRow,
+) -> Alert {
+    Alert {
+        id,
+        tx_seq,
+        transaction_id,
+        account,
+        created_at,
+        decision,
+        score,
+        rules: rules.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+        status,
+        assignee,
+        disposition,
+        closed_by,
+        closed_at,
+        case_id,
+    }
+}
+
+pub(crate) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: &str,
+    id: i64,
+    tx_seq: i64,
+    at: i64,
+    new: &NewAlert,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) \
+         SELECT $1, $2, $3, tx_id, $4, $5, $6, $7, $8, 'open' FROM transactions WHERE tenant = $1 AND seq = $3",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(tx_seq)
+    .bind(&new.account)
+    .bind(at)
+    .bind(&new.decision)
+    .bind(new.score)
+    .bind(&new.rules)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn get_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, id: i64) -> Result<Alert> {
+    let row: Option<AlertRow> =
+        sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2"))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
+}
+
+impl Store {
+    /// One alert.
+    pub async fn alert(&self, tenant: &str, id: i64) -> Result<Alert> {
+        let row: Option<AlertRow> =
+            sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2"))
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
+    }
+
+    /// Alerts matching the filter, by number.
+    pub async fn alerts(&self, tenant: &str, filter: &AlertFilter) -> Result<Vec<Alert>> {
+        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id > $2");
+        let mut texts: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("status", &filter.status),
+            ("assignee", &filter.assignee),
+            ("account", &filter.account),
+            ("decision", &filter.decision),
+        ] {
+            if let Some(value) = value {
+                texts.push(value);
+                sql.push_str(&format!(" AND {column} = ${}", texts.len() + 2));
+            }
+        }
+        if filter.case_id.is_some() {
+            sql.push_str(&format!(" AND case_id = ${}", texts.len() + 3));
+        }
+        let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+        sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+        let mut query = sqlx::query_as::<_, AlertRow>(&sql).bind(tenant).bind(filter.after.unwrap_or(0));
+        for text in texts {
+            query = query.bind(text);
+        }
+        if let Some(case_id) = filter.case_id {
+            query = query.bind(case_id);
+        }
+        Ok(query.fetch_all(&self.pool).await?.into_iter().map(alert).collect())
+    }
+
+    /// Assigns an open alert to a user.
+    pub async fn assign_alert(&self, tenant: &str, id: i64, assignee: &str, actor: &str) -> Result<Alert> {
+        crate::check_name("assignee", assignee)?;
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let before = get_in(&mut tx, tenant, id).await?;
+        if before.status != "open" {
+            return Err(StoreError::Conflict(format!("alert {id} is closed")));
+        }
+        sqlx::query("UPDATE alerts SET assignee = $1 WHERE tenant = $2 AND id = $3")
+            .bind(assignee)
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            tenant,
+            now_millis(),
+            actor,
+            "alert.assign",
+            &format!("alert/{id}"),
+            &serde_json::json!({"assignee": assignee, "previous": before.assignee}),
+        )
+        .await?;
+        let after = get_in(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Closes an open alert with a disposition and a comment.
+    pub async fn close_alert(
+        &self,
+        tenant: &str,
+        id: i64,
+        disposition: Disposition,
+        comment: &str,
+        actor: &str,
+    ) -> Result<Alert> {
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let before = get_in(&mut tx, tenant, id).await?;
+        if before.status != "open" {
+            return Err(StoreError::Conflict(format!("alert {id} is already closed")));
+        }
+        let now = now_millis();
+        sqlx::query(
+            "UPDATE alerts SET status = 'closed', disposition = $1, closed_by = $2, closed_at = $3 WHERE tenant = $4 AND id = $5",
+        )
+        .bind(disposition.as_str())
+        .bind(actor)
+        .bind(now)
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            tenant,
+            now,
+            actor,
+            "alert.close",
+            &format!("alert/{id}"),
+            &serde_json::json!({"disposition": disposition.as_str(), "comment": comment}),
+        )
+        .await?;
+        let after = get_in(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -1,0 +1,223 @@
+//! tonle's persistence: the durable log of accepted transactions and their decisions, alerts, cases, asset
+//! freezes, rule sets, API keys and the hash-chained audit log.
+//!
+//! One schema (`migrations/`) for two databases: SQLite, embedded in a data directory with nothing to set up,
+//! and PostgreSQL by URL. Both go through sqlx's `Any` driver, so every statement here is written once in the
+//! SQL both understand (`$1` placeholders, no autoincrement: the store numbers rows itself).
+//!
+//! Writes are serialised by the store (one writer at a time, as SQLite has anyway): that is what makes the
+//! per-tenant numbering and the hash chains safe without database-specific locking. Every change of state
+//! writes its audit entry in the same database transaction as the change.
+
+pub mod alerts;
+pub mod audit;
+pub mod cases;
+mod chain;
+pub mod freezes;
+pub mod keys;
+pub mod log;
+pub mod rulesets;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use tokio::sync::Mutex;
+
+pub use alerts::{Alert, AlertFilter, Disposition};
+pub use audit::{AuditEntry, ChainProblem, VerifyReport};
+pub use cases::{Case, CaseEntry, CaseStatus};
+pub use freezes::{Freeze, FreezeAction, FreezeStatus};
+pub use keys::{Principal, Role};
+pub use log::{Appended, LoggedTransaction, StoredTransaction};
+pub use rulesets::{RuleSetMode, StoredRuleSet};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("migrating the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store's URL or directory is unusable.
+    #[error("{0}")]
+    Open(String),
+    /// Something asked for does not exist (in this tenant).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with the state (closing a closed alert, approving one's own freeze request).
+    #[error("{0}")]
+    Conflict(String),
+    /// A value read back from the database is not one the store writes (the database was edited).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Shorthand for the store's results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, a file in a data directory.
+    Sqlite,
+    /// PostgreSQL, by URL.
+    Postgres,
+}
+
+/// An open store.
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Held by every write, so that numbering and hash chains see one writer at a time.
+    writer: Mutex<()>,
+}
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if needed) the store at `url`: `sqlite://PATH` (the file is created), or
+    /// `postgres://...`; brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Open(format!(
+                "unsupported store URL {url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+            )));
+        };
+        let url = match backend {
+            // Create the file if it is missing.
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let options = options.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers do not block the writer. synchronous=FULL: a commit is on disk before it
+                        // returns, which is what "durable before the decision is returned" rests on.
+                        connection.execute("PRAGMA journal_mode = WAL").await?;
+                        connection.execute("PRAGMA synchronous = FULL").await?;
+                        connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        connection.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        MIGRATIONS.run(&pool).await?;
+        Ok(Store { pool, backend, writer: Mutex::new(()) })
+    }
+
+    /// Opens the embedded store in a data directory (`DIR/tonle.db`), creating the directory if needed.
+    pub async fn open_dir(dir: &std::path::Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Open(format!("cannot create the data directory {}: {e}", dir.display())))?;
+        Store::open(&format!("sqlite://{}", dir.join("tonle.db").display())).await
+    }
+
+    /// The database this store is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for tools and tests that need SQL the store does not offer (never for writes the
+    /// audit log should see).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the connections.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Adds an institution (or renames it), audited.
+    pub async fn create_tenant(&self, id: &str, name: &str, actor: &str) -> Result<()> {
+        check_name("tenant id", id)?;
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let now = now_millis();
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM tenants WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+        match existing {
+            Some((old,)) if old == name => return Ok(()),
+            Some(_) => {
+                sqlx::query("UPDATE tenants SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&mut *tx).await?;
+            }
+            None => {
+                sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        audit::record(
+            &mut tx,
+            id,
+            now,
+            actor,
+            "tenant.create",
+            &format!("tenant/{id}"),
+            &serde_json::json!({"name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The institutions, by id: (id, name).
+    pub async fn tenants(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as("SELECT id, name FROM tenants ORDER BY id").fetch_all(&self.pool).await?)
+    }
+}
+
+/// Now, in UTC milliseconds.
+pub fn now_millis() -> i64 {
+    // A clock before 1970 is a broken machine; 0 keeps the store working.
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Refuses an empty or over-long identifier, or one with control characters.
+fn check_name(what: &str, value: &str) -> Result<()> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(StoreError::Conflict(format!(
+            "{what} {value:?} must be 1 to 200 characters without control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The next number in a per-tenant sequence of `table`'s `column` (1 for the first), inside a write.
+async fn next_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    column: &str,
+    tenant: &str,
+) -> Result<i64> {
+    let (max,): (Option<i64>,) = sqlx::query_as(&format!("SELECT MAX({column}) FROM {table} WHERE tenant = $1"))
+        .bind(tenant)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(max.unwrap_or(0) + 1)
+}

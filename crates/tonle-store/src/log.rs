@@ -1,0 +1,232 @@
+//! The durable transaction log: every accepted transaction, in the order it was decided, with its decision,
+//! hash-chained per tenant. It is what the engine's state is rebuilt from after a crash, and what makes a
+//! transaction id decided once: the log refuses a second entry with the same id.
+
+use serde::Serialize;
+
+use crate::alerts::NewAlert;
+use crate::chain;
+use crate::{next_number, Result, Store, StoreError};
+
+/// A transaction to log, with its decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedTransaction {
+    /// The transaction's own id (unique per tenant).
+    pub tx_id: String,
+    /// Its event time (UTC ms).
+    pub event_time: i64,
+    /// Who paid.
+    pub debtor_account: String,
+    /// Who was paid.
+    pub creditor_account: String,
+    /// The transaction as a native JSON object.
+    pub body: String,
+    /// The decision (`allow`, `review`, ...).
+    pub decision: String,
+    /// Its score, 0 to 1.
+    pub score: f64,
+    /// The whole decision as JSON (what the API returned).
+    pub outcome: String,
+}
+
+/// A logged transaction read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTransaction {
+    /// Its place in the tenant's log, from 1.
+    pub seq: i64,
+    /// When it was accepted (UTC ms).
+    pub received_at: i64,
+    /// What was logged.
+    pub logged: LoggedTransaction,
+    /// The hash of the entry before.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// Where a logged transaction went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Appended {
+    /// Its place in the log.
+    pub seq: i64,
+    /// The alert raised for it, if any.
+    pub alert: Option<i64>,
+}
+
+/// The hash of a log entry.
+pub(crate) fn transaction_hash(
+    tenant: &str,
+    seq: i64,
+    t: &LoggedTransaction,
+    received_at: i64,
+    prev_hash: &str,
+) -> String {
+    chain::link(
+        prev_hash,
+        &[
+            tenant.as_bytes(),
+            &seq.to_le_bytes(),
+            t.tx_id.as_bytes(),
+            &received_at.to_le_bytes(),
+            &t.event_time.to_le_bytes(),
+            t.debtor_account.as_bytes(),
+            t.creditor_account.as_bytes(),
+            t.body.as_bytes(),
+            t.decision.as_bytes(),
+            &t.score.to_le_bytes(),
+            t.outcome.as_bytes(),
+        ],
+    )
+}
+
+type LogRow = (i64, String, i64, i64, String, String, String, String, f64, String, String, String);
+const LOG_COLUMNS: &str =
+    "seq, tx_id, received_at, event_time, debtor_account, creditor_account, body, decision, score, outcome, prev_hash, hash";
+
+fn stored(
+    (
+        seq,
+        tx_id,
+        received_at,
+        event_time,
+        debtor_account,
+        creditor_account,
+        body,
+        decision,
+        score,
+        outcome,
+        prev_hash,
+        hash,
+    ): LogRow,
+) -> StoredTransaction {
+    StoredTransaction {
+        seq,
+        received_at,
+        logged: LoggedTransaction {
+            tx_id,
+            event_time,
+            debtor_account,
+            creditor_account,
+            body,
+            decision,
+            score,
+            outcome,
+        },
+        prev_hash,
+        hash,
+    }
+}
+
+impl Store {
+    /// Logs transactions with their decisions, and the alerts raised for them (`alerts[i]` for
+    /// `entries[i]`), in one database transaction: when this returns, all are durable; on error, none is.
+    /// A transaction id already logged for the tenant is refused ([`StoreError::Conflict`]) and nothing is
+    /// written.
+    pub async fn append(
+        &self,
+        tenant: &str,
+        received_at: i64,
+        entries: &[(LoggedTransaction, Option<NewAlert>)],
+    ) -> Result<Vec<Appended>> {
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let (mut seq, mut prev_hash) = chain::head(&mut tx, tenant, "transactions").await?;
+        let mut alert_id = next_number(&mut tx, "alerts", "id", tenant).await?;
+        let mut appended = Vec::with_capacity(entries.len());
+        for (logged, alert) in entries {
+            seq += 1;
+            let hash = transaction_hash(tenant, seq, logged, received_at, &prev_hash);
+            let inserted = sqlx::query(&format!(
+                "INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ))
+            .bind(tenant)
+            .bind(seq)
+            .bind(&logged.tx_id)
+            .bind(received_at)
+            .bind(logged.event_time)
+            .bind(&logged.debtor_account)
+            .bind(&logged.creditor_account)
+            .bind(&logged.body)
+            .bind(&logged.decision)
+            .bind(logged.score)
+            .bind(&logged.outcome)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await;
+            if let Err(error) = inserted {
+                let duplicate = error.as_database_error().is_some_and(|e| e.is_unique_violation());
+                return Err(if duplicate {
+                    StoreError::Conflict(format!("transaction {:?} is already logged", logged.tx_id))
+                } else {
+                    error.into()
+                });
+            }
+            let mut raised = None;
+            if let Some(alert) = alert {
+                crate::alerts::insert(&mut tx, tenant, alert_id, seq, received_at, alert).await?;
+                raised = Some(alert_id);
+                alert_id += 1;
+            }
+            appended.push(Appended { seq, alert: raised });
+            prev_hash = hash;
+        }
+        if !entries.is_empty() {
+            chain::set_head(&mut tx, tenant, "transactions", seq, &prev_hash).await?;
+        }
+        tx.commit().await?;
+        Ok(appended)
+    }
+
+    /// A logged transaction by its id.
+    pub async fn transaction(&self, tenant: &str, tx_id: &str) -> Result<Option<StoredTransaction>> {
+        let row: Option<LogRow> =
+            sqlx::query_as(&format!("SELECT {LOG_COLUMNS} FROM transactions WHERE tenant = $1 AND tx_id = $2"))
+                .bind(tenant)
+                .bind(tx_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(stored))
+    }
+
+    /// The tenant's log after `after` (seq), in order, at most `limit` entries: what replay reads.
+    pub async fn log_page(&self, tenant: &str, after: i64, limit: i64) -> Result<Vec<StoredTransaction>> {
+        let rows: Vec<LogRow> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM transactions WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(tenant)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(stored).collect())
+    }
+
+    /// The latest transactions an account paid or received, newest first.
+    pub async fn account_transactions(
+        &self,
+        tenant: &str,
+        account: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredTransaction>> {
+        let rows: Vec<LogRow> = sqlx::query_as(&format!(
+            "SELECT {LOG_COLUMNS} FROM transactions WHERE tenant = $1 AND (debtor_account = $2 OR creditor_account = $2) \
+             ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(tenant)
+        .bind(account)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(stored).collect())
+    }
+
+    /// How many transactions the tenant has logged.
+    pub async fn logged(&self, tenant: &str) -> Result<i64> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM transactions WHERE tenant = $1")
+            .bind(tenant)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+}
