@@ -107,6 +107,13 @@ impl Reloader {
         Ok(version)
     }
 
+    /// Compiles a rule file as [`Reloader::publish`] would and returns its version, without publishing it:
+    /// whether this engine could take it.
+    pub fn check(&self, text: &str, origin: &str) -> Result<String, EngineError> {
+        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins)?;
+        Ok(set.version.to_string())
+    }
+
     /// The version of the set deciding now: the one the engine took last (a published set counts once the
     /// engine has begun a decision with it).
     pub fn active_version(&self) -> String {

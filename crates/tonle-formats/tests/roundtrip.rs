@@ -281,9 +281,32 @@ proptest! {
     }
 
     #[test]
+    fn one_json_object_is_lossless(records in records()) {
+        for record in &records {
+            let text = tonle_formats::native::jsonl::encode_object(record);
+            prop_assert!(!text.contains('\n'));
+            prop_assert_eq!(&tonle_formats::native::jsonl::decode_object(&text).expect("decodes"), record);
+        }
+    }
+
+    #[test]
     fn parquet_is_lossless(records in records()) {
         prop_assert_eq!(parquet_round_trip(&records), records);
     }
+}
+
+#[test]
+fn one_json_object_names_its_bad_field() {
+    use tonle_formats::native::jsonl::decode_object;
+    let good = tonle_formats::native::jsonl::encode_object(&simple("T1", 1250, Currency::USD));
+    assert_eq!(decode_object(&good).expect("good").tx.id.as_str(), "T1");
+    let bad_amount = good.replace(r#""amount":"12.50""#, r#""amount":"12.5x""#);
+    assert_eq!(decode_object(&bad_amount).expect_err("bad amount").column, "amount");
+    let number = good.replace(r#""amount":"12.50""#, r#""amount":12.5"#);
+    assert_eq!(decode_object(&number).expect_err("not a string").column, "amount");
+    assert_eq!(decode_object(r#"{"id":"T1","colour":"red"}"#).expect_err("unknown").column, "(key)");
+    assert_eq!(decode_object("[1, 2").expect_err("not JSON").column, "(json)");
+    assert_eq!(decode_object(r#"{"id":"T1"}"#).expect_err("incomplete").message, "is required");
 }
 
 /// A simple valid record, for the tests below.

@@ -53,6 +53,22 @@ pub struct Appended {
     pub alert: Option<i64>,
 }
 
+/// The horizons of [`Activity`]: 24 hours, 7 days, 30 days, in ms.
+pub const ACTIVITY_HORIZONS: [i64; 3] = [86_400_000, 7 * 86_400_000, 30 * 86_400_000];
+
+/// An account's activity in the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    /// Its earliest event time (UTC ms).
+    pub first_seen: Option<i64>,
+    /// Its latest.
+    pub last_seen: Option<i64>,
+    /// Payments it made in the 24 hours, 7 days and 30 days up to `last_seen`.
+    pub out: [i64; 3],
+    /// Payments it received, likewise.
+    pub r#in: [i64; 3],
+}
+
 /// The hash of a log entry.
 pub(crate) fn transaction_hash(
     tenant: &str,
@@ -219,6 +235,34 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(stored).collect())
+    }
+
+    /// An account's activity in the log: first and latest event time, and per side the transactions in the
+    /// 24 hours, 7 days and 30 days up to its latest event time.
+    pub async fn account_activity(&self, tenant: &str, account: &str) -> Result<Activity> {
+        let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT MIN(event_time), MAX(event_time) FROM transactions WHERE tenant = $1 AND (debtor_account = $2 OR creditor_account = $2)",
+        )
+        .bind(tenant)
+        .bind(account)
+        .fetch_one(&self.pool)
+        .await?;
+        let mut activity = Activity { first_seen: first, last_seen: last, ..Activity::default() };
+        let Some(last) = last else { return Ok(activity) };
+        for (side, column) in [(&mut activity.out, "debtor_account"), (&mut activity.r#in, "creditor_account")] {
+            for (slot, horizon) in side.iter_mut().zip(ACTIVITY_HORIZONS) {
+                let (count,): (i64,) = sqlx::query_as(&format!(
+                    "SELECT COUNT(*) FROM transactions WHERE tenant = $1 AND {column} = $2 AND event_time > $3"
+                ))
+                .bind(tenant)
+                .bind(account)
+                .bind(last - horizon)
+                .fetch_one(&self.pool)
+                .await?;
+                *slot = count;
+            }
+        }
+        Ok(activity)
     }
 
     /// How many transactions the tenant has logged.

@@ -11,11 +11,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Map, Value};
 use tonle_core::Transaction;
 use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::reload::Reloader;
+use tonle_detect::rules::decide::decision_json;
 use tonle_detect::rules::decide::Outcome;
 use tonle_detect::variables::ROLE_PREFIXES;
 use tonle_formats::InputFormat;
@@ -94,39 +94,6 @@ pub fn output_id(format: InputFormat, id: &str) -> Cow<'_, str> {
         }
     }
     Cow::Borrowed(id)
-}
-
-/// One decision as a JSON object; `evidence_id` writes the ids of evidence transactions as `id` is written.
-pub fn decision_json(id: &str, outcome: &Outcome, version: &str, evidence_id: &dyn Fn(&str) -> String) -> Value {
-    let reasons: Vec<Value> = outcome
-        .reasons
-        .iter()
-        .map(|reason| {
-            let facts: Map<String, Value> =
-                reason.facts.iter().map(|f| (f.name.to_string(), Value::String(f.value.to_string()))).collect();
-            let mut object = json!({
-                "rule": reason.rule.as_str(),
-                "typology": reason.typology.as_ref().map(|t| t.as_str().to_owned()),
-                "score": reason.score,
-                "action": reason.action.as_str(),
-                "shadow": reason.shadow,
-                "condition": reason.condition.as_str(),
-                "facts": facts,
-            });
-            if !reason.evidence.is_empty() {
-                let ids: Vec<String> = reason.evidence.iter().map(|e| evidence_id(e)).collect();
-                object["evidence"] = json!(ids);
-            }
-            object
-        })
-        .collect();
-    json!({
-        "transaction_id": id,
-        "decision": outcome.decision.as_str(),
-        "score": outcome.score,
-        "reasons": reasons,
-        "ruleset_version": version,
-    })
 }
 
 /// A rule set's text and its name for errors: the file at `path`, or the built-in default set when `path`

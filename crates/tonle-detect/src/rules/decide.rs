@@ -72,6 +72,47 @@ impl RuleSet {
     }
 }
 
+/// One decision as the JSON object `tonle score` writes and the server returns; `evidence_id` writes the ids of evidence transactions as `id` is written.
+pub fn decision_json(
+    id: &str,
+    outcome: &Outcome,
+    version: &str,
+    evidence_id: &dyn Fn(&str) -> String,
+) -> serde_json::Value {
+    let reasons: Vec<serde_json::Value> = outcome
+        .reasons
+        .iter()
+        .map(|reason| {
+            let facts: serde_json::Map<String, serde_json::Value> = reason
+                .facts
+                .iter()
+                .map(|f| (f.name.to_string(), serde_json::Value::String(f.value.to_string())))
+                .collect();
+            let mut object = serde_json::json!({
+                "rule": reason.rule.as_str(),
+                "typology": reason.typology.as_ref().map(|t| t.as_str().to_owned()),
+                "score": reason.score,
+                "action": reason.action.as_str(),
+                "shadow": reason.shadow,
+                "condition": reason.condition.as_str(),
+                "facts": facts,
+            });
+            if !reason.evidence.is_empty() {
+                let ids: Vec<String> = reason.evidence.iter().map(|e| evidence_id(e)).collect();
+                object["evidence"] = serde_json::json!(ids);
+            }
+            object
+        })
+        .collect();
+    serde_json::json!({
+        "transaction_id": id,
+        "decision": outcome.decision.as_str(),
+        "score": outcome.score,
+        "reasons": reasons,
+        "ruleset_version": version,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

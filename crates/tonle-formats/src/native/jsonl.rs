@@ -233,25 +233,51 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     fn write_row(&mut self) -> std::io::Result<()> {
-        let out = &mut self.output;
-        out.write_all(b"{")?;
-        let mut first = true;
-        for (name, field) in COLUMNS.iter().zip(self.row.fields()) {
-            let Some(text) = field else { continue };
-            if !first {
-                out.write_all(b",")?;
-            }
-            first = false;
-            serde_json::to_writer(&mut *out, name)?;
-            out.write_all(b":")?;
-            if *name == Column::Illicit.name() {
-                out.write_all(text.as_bytes())?;
-            } else {
-                serde_json::to_writer(&mut *out, text)?;
-            }
-        }
-        out.write_all(b"}\n")
+        write_object(&mut self.output, &self.row)?;
+        self.output.write_all(b"\n")
     }
+}
+
+/// Writes a row as one JSON object (no newline).
+fn write_object(out: &mut impl Write, row: &EncodedRow) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    let mut first = true;
+    for (name, field) in COLUMNS.iter().zip(row.fields()) {
+        let Some(text) = field else { continue };
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        serde_json::to_writer(&mut *out, name)?;
+        out.write_all(b":")?;
+        if *name == Column::Illicit.name() {
+            out.write_all(text.as_bytes())?;
+        } else {
+            serde_json::to_writer(&mut *out, text)?;
+        }
+    }
+    out.write_all(b"}")
+}
+
+/// Decodes one native JSON object: a line of native JSON Lines, or one transaction of an API request. The
+/// error names the field (`(key)` for an unknown key, `(json)` for text that is not a JSON object).
+pub fn decode_object(text: &str) -> Result<LabelledTransaction, FieldError> {
+    match serde_json::from_str::<JsonRow<'_>>(text) {
+        Ok(row) => row.flat().decode(),
+        Err(error) => Err(diagnose(text)
+            .unwrap_or_else(|| FieldError { column: "(json)", message: format!("invalid JSON: {error}") })),
+    }
+}
+
+/// Encodes a transaction (and its label, if any) as one native JSON object, as a line of native JSON Lines
+/// holds it.
+pub fn encode_object(record: &LabelledTransaction) -> String {
+    let mut row = EncodedRow::default();
+    row.encode(record);
+    let mut out = Vec::with_capacity(512);
+    // Writing into a Vec cannot fail, and serde_json writes UTF-8.
+    write_object(&mut out, &row).expect("writing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 impl<W: Write + Send> RecordWriter for JsonlWriter<W> {

@@ -1,0 +1,190 @@
+//! `tonle serve`: the decision API over HTTP (axum), for a payment switch to call and analysts to work from.
+//!
+//! - `POST /v1/transactions`: one transaction (a native JSON object) or a batch (an array), each decided by the
+//!   same `Engine` the command line uses, durably logged before it is answered, decided once per id.
+//! - Alerts, cases, accounts, four-eyes freezes, rule sets, API keys, the audit log and its verification.
+//! - `/healthz`, `/metrics` (Prometheus), `/openapi.json` (OpenAPI 3.1), without a key.
+//!
+//! Each institution is a tenant with its own engine, rule sets and data; an API key belongs to one tenant and
+//! one role ([`auth`]). The store is SQLite in a data directory or PostgreSQL ([`tonle_store`]).
+
+mod admin;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+mod openapi;
+pub mod pipeline;
+mod system;
+mod transactions;
+mod work;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::Router;
+use tonle_core::FxTable;
+use tonle_detect::engine::Engine;
+use tonle_detect::features::WindowConfig;
+use tonle_detect::models::model::Model;
+use tonle_store::{Principal, Store};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::pipeline::Pipeline;
+
+/// How every tenant's engine is built.
+pub struct EngineSetup {
+    /// The rule file used by tenants that have no live rule set of their own, and its name for errors.
+    pub rules: (String, String),
+    /// Exchange rates into the engine's base currency.
+    pub fx: FxTable,
+    /// A model file scoring beside the rules, if any (loaded for each engine built).
+    pub model: Option<std::path::PathBuf>,
+}
+
+impl EngineSetup {
+    /// An engine with these rules.
+    pub fn engine(&self, text: &str, origin: &str) -> anyhow::Result<Engine> {
+        Ok(match &self.model {
+            Some(path) => {
+                let model = Model::load(path).with_context(|| format!("loading the model {}", path.display()))?;
+                Engine::with_model(WindowConfig::default(), text, origin, self.fx.clone(), model)?
+            }
+            None => Engine::new(WindowConfig::default(), text, origin, self.fx.clone())?,
+        })
+    }
+}
+
+/// What the handlers share.
+pub struct AppState {
+    /// The store.
+    pub store: Arc<Store>,
+    /// How engines are built.
+    pub setup: Arc<EngineSetup>,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
+    pipelines: tokio::sync::Mutex<HashMap<String, Pipeline>>,
+}
+
+impl AppState {
+    /// A state over an open store.
+    pub fn new(store: Store, setup: EngineSetup) -> AppState {
+        AppState {
+            store: Arc::new(store),
+            setup: Arc::new(setup),
+            metrics: Arc::new(Metrics::default()),
+            pipelines: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Who holds an API key.
+    pub async fn authenticate(&self, key: &str) -> Result<Option<Principal>, ApiError> {
+        Ok(self.store.authenticate(key).await?)
+    }
+
+    /// The tenant's pipeline, started (its log replayed) on first use.
+    pub async fn pipeline(&self, tenant: &str) -> Result<Pipeline, ApiError> {
+        let mut pipelines = self.pipelines.lock().await;
+        if let Some(pipeline) = pipelines.get(tenant) {
+            return Ok(pipeline.clone());
+        }
+        let (store, setup, metrics) = (Arc::clone(&self.store), Arc::clone(&self.setup), Arc::clone(&self.metrics));
+        let runtime = tokio::runtime::Handle::current();
+        let name = tenant.to_owned();
+        let pipeline = tokio::task::spawn_blocking(move || Pipeline::start(&name, store, setup, metrics, runtime))
+            .await
+            .map_err(|e| ApiError::unavailable(format!("starting the tenant's engine: {e}")))?
+            .map_err(|e| ApiError::unavailable(format!("starting the tenant's engine: {e:#}")))?;
+        pipelines.insert(tenant.to_owned(), pipeline.clone());
+        Ok(pipeline)
+    }
+
+    /// Starts every tenant's pipeline now (replaying their logs), so the first request does not wait.
+    pub async fn start_all(&self) -> anyhow::Result<()> {
+        for (tenant, _) in self.store.tenants().await? {
+            self.pipeline(&tenant).await.map_err(|e| anyhow::anyhow!("tenant {tenant}: {}", e.message))?;
+        }
+        Ok(())
+    }
+}
+
+/// The API's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/v1/transactions", post(transactions::submit))
+        .route("/v1/transactions/{id}", get(transactions::get_one))
+        .route("/v1/accounts/{id}", get(transactions::account))
+        .route("/v1/alerts", get(work::list_alerts))
+        .route("/v1/alerts/{id}", get(work::get_alert))
+        .route("/v1/alerts/{id}/assign", post(work::assign_alert))
+        .route("/v1/alerts/{id}/close", post(work::close_alert))
+        .route("/v1/cases", get(work::list_cases).post(work::create_case))
+        .route("/v1/cases/{id}", get(work::get_case).patch(work::update_case))
+        .route("/v1/cases/{id}/alerts", post(work::add_case_alerts))
+        .route("/v1/cases/{id}/notes", post(work::add_case_note))
+        .route("/v1/cases/{id}/evidence", post(work::add_case_evidence))
+        .route("/v1/freezes", get(work::list_freezes).post(work::request_freeze))
+        .route("/v1/freezes/{id}", get(work::get_freeze))
+        .route("/v1/freezes/{id}/approve", post(work::approve_freeze))
+        .route("/v1/freezes/{id}/reject", post(work::reject_freeze))
+        .route("/v1/rulesets", get(admin::list_rulesets).post(admin::upload_ruleset))
+        .route("/v1/rulesets/{version}/mode", put(admin::set_ruleset_mode))
+        .route("/v1/keys", get(admin::list_keys).post(admin::create_key))
+        .route("/v1/keys/{prefix}", axum::routing::delete(admin::revoke_key))
+        .route("/v1/audit", get(admin::audit_entries))
+        .route("/v1/audit/verify", get(admin::audit_verify))
+        .fallback(system::not_found)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .layer(axum::extract::DefaultBodyLimit::max(32 << 20))
+        .with_state(state)
+}
+
+/// Counts every request by route and status, with its latency.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let response = next.run(request).await;
+    state.metrics.request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// A running server.
+pub struct Running {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// Its state.
+    pub state: Arc<AppState>,
+    /// Ends when the server stops.
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Opens the store, replays every tenant's log, binds `address` and serves until `shutdown` completes.
+pub async fn start(
+    store_url: &str,
+    setup: EngineSetup,
+    address: SocketAddr,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let store = Store::open(store_url).await.with_context(|| format!("opening the store {store_url}"))?;
+    let state = Arc::new(AppState::new(store, setup));
+    state.start_all().await?;
+    let listener =
+        tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+    let address = listener.local_addr()?;
+    let app = router(Arc::clone(&state));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+    });
+    Ok(Running { address, state, task })
+}

@@ -1,0 +1,102 @@
+//! Prometheus metrics at `/metrics`: decisions by kind, duplicates, the pipeline's groups (size, time to
+//! decide, time to decide and write), and HTTP requests by route and status with their latency.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use tonle_core::Decision;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    decision: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    decisions: Family<DecisionLabels, Counter>,
+    duplicates: Counter,
+    group_size: Histogram,
+    group_decide: Histogram,
+    group_commit: Histogram,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: Family<RouteLabels, Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("tonle");
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register("decisions", "Transactions decided, by decision", decisions.clone());
+        let duplicates = Counter::default();
+        registry.register("duplicates", "Transactions submitted again, answered from the log", duplicates.clone());
+        let group_size = Histogram::new(exponential_buckets(1.0, 2.0, 14));
+        registry.register(
+            "group_transactions",
+            "Transactions decided and written per group commit",
+            group_size.clone(),
+        );
+        let group_decide = Histogram::new(exponential_buckets(0.000_01, 2.0, 20));
+        registry.register("group_decide_seconds", "Time to decide a group", group_decide.clone());
+        let group_commit = Histogram::new(exponential_buckets(0.000_01, 2.0, 20));
+        registry.register("group_commit_seconds", "Time to decide and durably write a group", group_commit.clone());
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
+        let request_seconds = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
+        });
+        registry.register("http_request_seconds", "HTTP request latency by route", request_seconds.clone());
+        Metrics { registry, decisions, duplicates, group_size, group_decide, group_commit, requests, request_seconds }
+    }
+}
+
+impl Metrics {
+    /// Counts a decision.
+    pub fn decision(&self, decision: Decision) {
+        self.decisions.get_or_create(&DecisionLabels { decision: decision.as_str() }).inc();
+    }
+
+    /// Counts a duplicate submission.
+    pub fn duplicate(&self) {
+        self.duplicates.inc();
+    }
+
+    /// Records a group commit.
+    pub fn group(&self, transactions: usize, decide: Duration, commit: Duration) {
+        self.group_size.observe(transactions as f64);
+        self.group_decide.observe(decide.as_secs_f64());
+        self.group_commit.observe(commit.as_secs_f64());
+    }
+
+    /// Records an HTTP request.
+    pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels { method: method.to_owned(), route: route.to_owned(), status })
+            .inc();
+        self.request_seconds.get_or_create(&RouteLabels { route: route.to_owned() }).observe(took.as_secs_f64());
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encoding into a String");
+        text
+    }
+}

@@ -1,0 +1,480 @@
+//! One decision pipeline per tenant: a thread that owns the tenant's `Engine` and decides its transactions in
+//! arrival order, with group commit. Requests arriving while a group is being written wait and form the next
+//! group; each group is decided, then written to the durable log (transactions, decisions and alerts in one
+//! database transaction), and only then answered. So an answered transaction is durable, and a crash loses
+//! only transactions nobody was told about.
+//!
+//! The engine's state is rebuilt at start by replaying the tenant's log; a transaction id already logged is
+//! answered with its logged decision, never decided twice. A freeze approved by a supervisor reaches the
+//! pipeline (in order with transactions) before the approval is answered, so it bites on the very next
+//! payment.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::time::Instant;
+
+use compact_str::CompactString;
+use rustc_hash::{FxHashMap, FxHashSet};
+use tokio::sync::oneshot;
+use tonle_core::{Decision, Fact, LabelledTransaction, Reason};
+use tonle_detect::engine::Engine;
+use tonle_detect::features::WindowConfig;
+use tonle_detect::rules::decide::{decision_json, Outcome};
+use tonle_store::alerts::NewAlert;
+use tonle_store::{LoggedTransaction, RuleSetMode, Store};
+
+use crate::metrics::Metrics;
+use crate::EngineSetup;
+
+/// The most transactions decided and written as one group.
+const MAX_GROUP: usize = 8192;
+
+/// One transaction of a request: decoded, or why not.
+pub type Item = Result<LabelledTransaction, ItemError>;
+
+/// Why one transaction of a request was not decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemError {
+    /// The HTTP status it would get alone.
+    pub status: u16,
+    /// What is wrong.
+    pub message: String,
+    /// The field at fault.
+    pub field: Option<String>,
+}
+
+/// The answer for one transaction.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The decision as JSON (`tonle score`'s object, plus `seq`, `alert_id` and `duplicate`).
+    pub json: String,
+    /// The decision.
+    pub decision: String,
+}
+
+/// Where a request's answers go.
+type Reply = oneshot::Sender<Vec<Result<Decided, ItemError>>>;
+
+/// What a tenant's pipeline is asked to do.
+enum Job {
+    Decide { items: Vec<Item>, reply: Reply },
+    Freeze { account: String, freeze: Option<i64>, reply: oneshot::Sender<()> },
+    Rules { reply: oneshot::Sender<Result<String, String>> },
+    Check { text: String, origin: String, reply: oneshot::Sender<Result<String, String>> },
+}
+
+/// A handle on a tenant's pipeline.
+#[derive(Clone)]
+pub struct Pipeline {
+    jobs: Sender<Job>,
+}
+
+/// The pipeline has stopped (its thread ended).
+#[derive(Debug, thiserror::Error)]
+#[error("the tenant's decision pipeline has stopped")]
+pub struct Stopped;
+
+impl Pipeline {
+    /// Starts a tenant's pipeline: builds its engine from its live rule set (or the server's), replays its log,
+    /// and loads its frozen accounts. Blocks until that is done; call it off the async threads.
+    pub fn start(
+        tenant: &str,
+        store: Arc<Store>,
+        setup: Arc<EngineSetup>,
+        metrics: Arc<Metrics>,
+        runtime: tokio::runtime::Handle,
+    ) -> anyhow::Result<Pipeline> {
+        let mut worker = Worker {
+            tenant: tenant.to_owned(),
+            store,
+            setup,
+            metrics,
+            runtime,
+            engine: None,
+            seen: FxHashSet::default(),
+            frozen: FxHashMap::default(),
+        };
+        worker.rebuild()?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new().name(format!("tonle-{tenant}")).spawn(move || worker.run(queue))?;
+        Ok(Pipeline { jobs })
+    }
+
+    /// Decides transactions in order; one answer per item.
+    pub async fn decide(&self, items: Vec<Item>) -> Result<Vec<Result<Decided, ItemError>>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Decide { items, reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    /// Tells the pipeline an account is frozen now (`Some(request)`) or no longer (`None`); returns once the
+    /// next transaction will see it.
+    pub async fn set_frozen(&self, account: &str, freeze: Option<i64>) -> Result<(), Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Freeze { account: account.to_owned(), freeze, reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    /// Reloads the tenant's live and shadow rule sets from the store; returns the version deciding now.
+    pub async fn reload_rules(&self) -> Result<Result<String, String>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Rules { reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    /// Checks that a rule file compiles; returns its version.
+    pub async fn check_rules(&self, text: &str, origin: &str) -> Result<Result<String, String>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Check { text: text.to_owned(), origin: origin.to_owned(), reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+}
+
+/// The thread's state.
+struct Worker {
+    tenant: String,
+    store: Arc<Store>,
+    setup: Arc<EngineSetup>,
+    metrics: Arc<Metrics>,
+    runtime: tokio::runtime::Handle,
+    /// `None` only while being rebuilt.
+    engine: Option<Engine>,
+    /// Every transaction id in the log.
+    seen: FxHashSet<CompactString>,
+    /// Frozen accounts and the approved request that froze each.
+    frozen: FxHashMap<String, i64>,
+}
+
+/// Where one item's answer comes from once the group is written.
+enum Slot {
+    /// Decided in this group: its entry.
+    New(usize),
+    /// Logged before this group: look it up.
+    Logged(CompactString),
+    /// A second copy of a transaction decided in this group.
+    Again(usize),
+    /// Not decided.
+    Failed(ItemError),
+}
+
+impl Worker {
+    fn run(mut self, queue: Receiver<Job>) {
+        while let Ok(first) = queue.recv() {
+            let mut jobs = vec![first];
+            let mut size = jobs[0].size();
+            while size < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        size += job.size();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let mut group = Vec::new();
+            for job in jobs {
+                match job {
+                    Job::Decide { items, reply } => group.push((items, reply)),
+                    other => {
+                        // Controls take effect between transactions, in arrival order.
+                        self.commit(std::mem::take(&mut group));
+                        self.control(other);
+                    }
+                }
+            }
+            self.commit(group);
+        }
+    }
+
+    fn control(&mut self, job: Job) {
+        match job {
+            Job::Decide { .. } => unreachable!("decisions are grouped by run"),
+            Job::Freeze { account, freeze, reply } => {
+                match freeze {
+                    Some(id) => self.frozen.insert(account, id),
+                    None => self.frozen.remove(&account),
+                };
+                let _ = reply.send(());
+            }
+            Job::Rules { reply } => {
+                let answer =
+                    self.rebuild().map(|()| self.engine().ruleset_version().to_owned()).map_err(|e| format!("{e:#}"));
+                let _ = reply.send(answer);
+            }
+            Job::Check { text, origin, reply } => {
+                let answer = match self.engine().reloader().check(&text, &origin) {
+                    Ok(version) => Ok(version),
+                    // A set reading roles this engine does not track is fine: switching to it rebuilds the
+                    // engine. Check it on a fresh engine instead.
+                    Err(_) => Engine::new(WindowConfig::default(), &text, &origin, self.setup.fx.clone())
+                        .map(|engine| engine.ruleset_version().to_owned())
+                        .map_err(|e| e.to_string()),
+                };
+                let _ = reply.send(answer);
+            }
+        }
+    }
+
+    fn engine(&mut self) -> &mut Engine {
+        self.engine.as_mut().expect("the engine exists outside rebuild")
+    }
+
+    /// Decides a group, writes it, answers it.
+    fn commit(&mut self, group: Vec<(Vec<Item>, Reply)>) {
+        if group.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let mut entries: Vec<(LoggedTransaction, Option<NewAlert>)> = Vec::new();
+        let mut in_group: FxHashMap<CompactString, usize> = FxHashMap::default();
+        let mut slots: Vec<Vec<Slot>> = Vec::with_capacity(group.len());
+        for (items, _) in &group {
+            let mut job_slots = Vec::with_capacity(items.len());
+            for item in items {
+                let slot = match item {
+                    Err(error) => Slot::Failed(error.clone()),
+                    Ok(labelled) => {
+                        let id = CompactString::from(labelled.tx.id.as_str());
+                        if self.seen.contains(&id) {
+                            Slot::Logged(id)
+                        } else if let Some(&entry) = in_group.get(&id) {
+                            Slot::Again(entry)
+                        } else {
+                            match self.decide(labelled) {
+                                Ok(entry) => {
+                                    entries.push(entry);
+                                    in_group.insert(id, entries.len() - 1);
+                                    Slot::New(entries.len() - 1)
+                                }
+                                Err(error) => Slot::Failed(error),
+                            }
+                        }
+                    }
+                };
+                job_slots.push(slot);
+            }
+            slots.push(job_slots);
+        }
+        let decided = started.elapsed();
+        let store = Arc::clone(&self.store);
+        let written = self.runtime.block_on(store.append(&self.tenant, tonle_store::now_millis(), &entries));
+        let appended = match written {
+            Ok(appended) => appended,
+            Err(error) => {
+                // The engine has folded in transactions the log does not hold: rebuild it from the log.
+                let message =
+                    format!("the transaction log could not be written ({error}); nothing of this request was accepted");
+                for ((_, reply), job_slots) in group.into_iter().zip(slots) {
+                    let answers = job_slots
+                        .into_iter()
+                        .map(|slot| match slot {
+                            Slot::Failed(error) => Err(error),
+                            _ => Err(ItemError { status: 503, message: message.clone(), field: None }),
+                        })
+                        .collect();
+                    let _ = reply.send(answers);
+                }
+                if let Err(error) = self.rebuild() {
+                    eprintln!("tonle: tenant {}: rebuilding the engine failed: {error:#}", self.tenant);
+                }
+                return;
+            }
+        };
+        for (logged, _) in &entries {
+            self.seen.insert(CompactString::from(logged.tx_id.as_str()));
+        }
+        self.metrics.group(entries.len(), decided, started.elapsed());
+        for ((_, reply), job_slots) in group.into_iter().zip(slots) {
+            let answers = job_slots
+                .into_iter()
+                .map(|slot| match slot {
+                    Slot::New(i) => Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, false)),
+                    Slot::Again(i) => {
+                        self.metrics.duplicate();
+                        Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, true))
+                    }
+                    Slot::Logged(id) => {
+                        self.metrics.duplicate();
+                        match self.runtime.block_on(self.store.transaction(&self.tenant, &id)) {
+                            Ok(Some(stored)) => Ok(answer(&stored.logged, stored.seq, None, true)),
+                            Ok(None) => Err(ItemError {
+                                status: 500,
+                                message: format!("transaction {id} is missing from the log"),
+                                field: None,
+                            }),
+                            Err(error) => Err(ItemError { status: 503, message: error.to_string(), field: None }),
+                        }
+                    }
+                    Slot::Failed(error) => Err(error),
+                })
+                .collect();
+            let _ = reply.send(answers);
+        }
+    }
+
+    /// Decides one new transaction: its log entry and its alert.
+    fn decide(&mut self, labelled: &LabelledTransaction) -> Result<(LoggedTransaction, Option<NewAlert>), ItemError> {
+        let tx = &labelled.tx;
+        let engine = self.engine.as_mut().expect("the engine exists outside rebuild");
+        let mut outcome =
+            engine.decide(tx).map_err(|e| ItemError { status: 422, message: e.to_string(), field: None })?;
+        if let Some(&freeze) = self.frozen.get(tx.debtor.account.as_str()) {
+            block_frozen(&mut outcome, tx.debtor.account.as_str(), freeze);
+        }
+        self.metrics.decision(outcome.decision);
+        let version = outcome.ruleset_version.to_string();
+        let json = decision_json(tx.id.as_str(), &outcome, &version, &|id| id.to_owned()).to_string();
+        let alert = (outcome.decision >= Decision::Review).then(|| NewAlert {
+            account: tx.debtor.account.as_str().to_owned(),
+            decision: outcome.decision.as_str().to_owned(),
+            score: outcome.score,
+            rules: outcome.reasons.iter().filter(|r| !r.shadow).map(|r| r.rule.as_str()).collect::<Vec<_>>().join(","),
+        });
+        // The logged body has no label: the ground truth is not the server's business.
+        let body = tonle_formats::native::jsonl::encode_object(&LabelledTransaction { tx: tx.clone(), label: None });
+        Ok((
+            LoggedTransaction {
+                tx_id: tx.id.as_str().to_owned(),
+                event_time: tx.time.millis(),
+                debtor_account: tx.debtor.account.as_str().to_owned(),
+                creditor_account: tx.creditor.account.as_str().to_owned(),
+                body,
+                decision: outcome.decision.as_str().to_owned(),
+                score: outcome.score,
+                outcome: json,
+            },
+            alert,
+        ))
+    }
+
+    /// Builds the engine from the tenant's rule sets and replays the whole log through it; reloads the frozen
+    /// accounts.
+    fn rebuild(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        self.engine = None;
+        let store = Arc::clone(&self.store);
+        let tenant = self.tenant.clone();
+        let (live, shadow, frozen) = self.runtime.block_on(async {
+            anyhow::Ok((
+                store.ruleset_in(&tenant, RuleSetMode::Live).await?,
+                store.ruleset_in(&tenant, RuleSetMode::Shadow).await?,
+                store.frozen_accounts(&tenant).await?,
+            ))
+        })?;
+        let (text, origin) = match &live {
+            Some(set) => (set.body.clone(), format!("rule set {} of tenant {tenant}", set.version)),
+            None => self.setup.rules.clone(),
+        };
+        let text = match &shadow {
+            Some(shadow) => with_shadow(&text, &shadow.body)
+                .map_err(|e| anyhow::anyhow!("{origin} with shadow set {}: {e}", shadow.version))?,
+            None => text,
+        };
+        let mut engine = self.setup.engine(&text, &origin)?;
+        self.frozen = frozen.into_iter().collect();
+        self.seen.clear();
+        let mut after = 0;
+        const PAGE: i64 = 20_000;
+        loop {
+            let page = self.runtime.block_on(store.log_page(&tenant, after, PAGE))?;
+            for stored in &page {
+                let labelled = tonle_formats::native::jsonl::decode_object(&stored.logged.body).map_err(|e| {
+                    anyhow::anyhow!("log entry {} of tenant {tenant}: field {}: {}", stored.seq, e.column, e.message)
+                })?;
+                // Only the state is rebuilt: the logged decision stands. A transaction the engine refuses now
+                // (the rates changed since it was accepted) is left out of the state, with a warning.
+                if let Err(error) = engine.decide(&labelled.tx) {
+                    eprintln!("tonle: tenant {tenant}: replaying log entry {}: {error}", stored.seq);
+                }
+                self.seen.insert(CompactString::from(stored.logged.tx_id.as_str()));
+                after = stored.seq;
+            }
+            if (page.len() as i64) < PAGE {
+                break;
+            }
+        }
+        if !self.seen.is_empty() {
+            eprintln!(
+                "tonle: tenant {tenant}: replayed {} logged transactions in {:.1} s",
+                self.seen.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        self.engine = Some(engine);
+        Ok(())
+    }
+}
+
+impl Job {
+    fn size(&self) -> usize {
+        match self {
+            Job::Decide { items, .. } => items.len(),
+            _ => 1,
+        }
+    }
+}
+
+/// A frozen debtor's payment is blocked, whatever the rules said, with the freeze as its reason.
+fn block_frozen(outcome: &mut Outcome, account: &str, freeze: i64) {
+    outcome.decision = Decision::Block;
+    outcome.score = 1.0;
+    outcome.reasons.insert(
+        0,
+        Reason {
+            rule: CompactString::const_new("account-frozen"),
+            typology: None,
+            score: 1.0,
+            action: Decision::Block,
+            facts: vec![
+                Fact { name: "debtor.account".into(), value: account.into() },
+                Fact { name: "freeze_request".into(), value: freeze.to_string().into() },
+            ],
+            condition: CompactString::const_new("the debtor's account is frozen (four-eyes approved)"),
+            shadow: false,
+            evidence: Vec::new(),
+        },
+    );
+}
+
+/// The decision's JSON with the log's facts added: `seq`, `alert_id` and `duplicate`.
+fn answer(logged: &LoggedTransaction, seq: i64, alert: Option<i64>, duplicate: bool) -> Decided {
+    let body = logged.outcome.trim_end();
+    let body = body.strip_suffix('}').unwrap_or(body);
+    let alert = alert.map_or_else(|| "null".to_owned(), |a| a.to_string());
+    Decided {
+        json: format!(r#"{body},"seq":{seq},"alert_id":{alert},"duplicate":{duplicate}}}"#),
+        decision: logged.decision.clone(),
+    }
+}
+
+/// A live rule file with a shadow set's rules added in shadow mode (reported, never acting), their ids
+/// prefixed `shadow:`; the live file's name becomes `LIVE+shadow:SHADOW`.
+pub fn with_shadow(live: &str, shadow: &str) -> Result<String, String> {
+    let mut live: toml::Table = toml::from_str(live).map_err(|e| format!("live set: {e}"))?;
+    let shadow: toml::Table = toml::from_str(shadow).map_err(|e| format!("shadow set: {e}"))?;
+    let shadow_name = shadow.get("name").and_then(|v| v.as_str()).unwrap_or("shadow").to_owned();
+    let live_name = live.get("name").and_then(|v| v.as_str()).unwrap_or("live").to_owned();
+    live.insert("name".into(), toml::Value::String(format!("{live_name}+shadow:{shadow_name}")));
+    let added: Vec<toml::Value> = shadow
+        .get("rule")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut rule| {
+            if let Some(table) = rule.as_table_mut() {
+                let id = table.get("id").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+                table.insert("id".into(), toml::Value::String(format!("shadow:{id}")));
+                table.insert("mode".into(), toml::Value::String("shadow".into()));
+            }
+            rule
+        })
+        .collect();
+    match live.get_mut("rule").and_then(|r| r.as_array_mut()) {
+        Some(rules) => rules.extend(added),
+        None => {
+            live.insert("rule".into(), toml::Value::Array(added));
+        }
+    }
+    toml::to_string(&live).map_err(|e| e.to_string())
+}
