@@ -38,6 +38,7 @@ use tonle_store::{Principal, Store};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
+pub use crate::transactions::MAX_BATCH;
 
 /// How every tenant's engine is built.
 pub struct EngineSetup {

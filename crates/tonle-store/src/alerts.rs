@@ -166,31 +166,6 @@ fn alert(
     }
 }
 
-pub(crate) async fn insert(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    tenant: &str,
-    id: i64,
-    tx_seq: i64,
-    at: i64,
-    new: &NewAlert,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) \
-         SELECT $1, $2, $3, tx_id, $4, $5, $6, $7, $8, 'open' FROM transactions WHERE tenant = $1 AND seq = $3",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(tx_seq)
-    .bind(&new.account)
-    .bind(at)
-    .bind(&new.decision)
-    .bind(new.score)
-    .bind(&new.rules)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 pub(crate) async fn get_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, id: i64) -> Result<Alert> {
     let row: Option<AlertRow> =
         sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2"))

@@ -95,6 +95,21 @@ pub(crate) fn transaction_hash(
     )
 }
 
+/// `($1, ..., $c), ($c+1, ...), ...` for `rows` rows of `columns` values.
+fn placeholders(rows: usize, columns: usize) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        text.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            // Writing into a String cannot fail.
+            let _ = write!(text, "{}${}", if column == 0 { "" } else { ", " }, row * columns + column + 1);
+        }
+        text.push(')');
+    }
+    text
+}
+
 type LogRow = (i64, String, i64, i64, String, String, String, String, f64, String, String, String);
 const LOG_COLUMNS: &str =
     "seq, tx_id, received_at, event_time, debtor_account, creditor_account, body, decision, score, outcome, prev_hash, hash";
@@ -148,47 +163,80 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let (mut seq, mut prev_hash) = chain::head(&mut tx, tenant, "transactions").await?;
         let mut alert_id = next_number(&mut tx, "alerts", "id", tenant).await?;
+        // Number and chain every entry first, then write them many rows to a statement: one statement per
+        // row costs several times more than the rows themselves.
+        let mut links = Vec::with_capacity(entries.len());
+        let mut alerts = Vec::new();
         let mut appended = Vec::with_capacity(entries.len());
         for (logged, alert) in entries {
             seq += 1;
             let hash = transaction_hash(tenant, seq, logged, received_at, &prev_hash);
-            let inserted = sqlx::query(&format!(
-                "INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-            ))
-            .bind(tenant)
-            .bind(seq)
-            .bind(&logged.tx_id)
-            .bind(received_at)
-            .bind(logged.event_time)
-            .bind(&logged.debtor_account)
-            .bind(&logged.creditor_account)
-            .bind(&logged.body)
-            .bind(&logged.decision)
-            .bind(logged.score)
-            .bind(&logged.outcome)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await;
-            if let Err(error) = inserted {
+            links.push((seq, std::mem::replace(&mut prev_hash, hash.clone()), hash));
+            let raised = alert.as_ref().map(|alert| {
+                alerts.push((alert_id, seq, logged, alert));
+                alert_id += 1;
+                alert_id - 1
+            });
+            appended.push(Appended { seq, alert: raised });
+        }
+        const ROWS: usize = 64;
+        let rows: Vec<_> = entries.iter().zip(&links).collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql =
+                format!("INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES {}", placeholders(chunk.len(), 13));
+            let mut query = sqlx::query(&sql);
+            for ((logged, _), (seq, prev_hash, hash)) in chunk {
+                query = query
+                    .bind(tenant)
+                    .bind(*seq)
+                    .bind(&logged.tx_id)
+                    .bind(received_at)
+                    .bind(logged.event_time)
+                    .bind(&logged.debtor_account)
+                    .bind(&logged.creditor_account)
+                    .bind(&logged.body)
+                    .bind(&logged.decision)
+                    .bind(logged.score)
+                    .bind(&logged.outcome)
+                    .bind(prev_hash)
+                    .bind(hash);
+            }
+            if let Err(error) = query.execute(&mut *tx).await {
                 let duplicate = error.as_database_error().is_some_and(|e| e.is_unique_violation());
                 return Err(if duplicate {
-                    StoreError::Conflict(format!("transaction {:?} is already logged", logged.tx_id))
+                    let ids: Vec<&str> = chunk.iter().take(3).map(|((logged, _), _)| logged.tx_id.as_str()).collect();
+                    StoreError::Conflict(format!(
+                        "a transaction of this batch (of {}, ...) is already logged or repeated: nothing was written",
+                        ids.join(", ")
+                    ))
                 } else {
                     error.into()
                 });
             }
-            let mut raised = None;
-            if let Some(alert) = alert {
-                crate::alerts::insert(&mut tx, tenant, alert_id, seq, received_at, alert).await?;
-                raised = Some(alert_id);
-                alert_id += 1;
-            }
-            appended.push(Appended { seq, alert: raised });
-            prev_hash = hash;
         }
-        if !entries.is_empty() {
-            chain::set_head(&mut tx, tenant, "transactions", seq, &prev_hash).await?;
+        for chunk in alerts.chunks(ROWS) {
+            let sql = format!(
+                "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            let mut query = sqlx::query(&sql);
+            for (id, seq, logged, alert) in chunk {
+                query = query
+                    .bind(tenant)
+                    .bind(*id)
+                    .bind(*seq)
+                    .bind(&logged.tx_id)
+                    .bind(&alert.account)
+                    .bind(received_at)
+                    .bind(&alert.decision)
+                    .bind(alert.score)
+                    .bind(&alert.rules)
+                    .bind("open");
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if let Some((seq, _, hash)) = links.last() {
+            chain::set_head(&mut tx, tenant, "transactions", *seq, hash).await?;
         }
         tx.commit().await?;
         Ok(appended)

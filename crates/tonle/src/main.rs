@@ -2,6 +2,7 @@
 
 mod backtest;
 mod bench;
+mod demo;
 mod distinct;
 mod evaluate;
 mod features;
@@ -9,6 +10,7 @@ mod graph;
 mod import;
 mod progress;
 mod score;
+mod serve;
 mod simulate;
 mod stats;
 mod trace;
@@ -57,6 +59,18 @@ enum Command {
     /// Measure a model against labelled transactions: PR-AUC, F1 at its threshold, alert budgets, recall per
     /// typology, the confusion matrix, and the engine's decision with rules and model together.
     Evaluate(evaluate::EvaluateArgs),
+    /// Simulate the demo scenario, start the server on the embedded store, stream the traffic through its HTTP
+    /// API, and print what was caught and where to look.
+    Demo(demo::DemoArgs),
+    /// Serve the decision API over HTTP: transactions decided and durably logged, alerts, cases, four-eyes
+    /// freezes, rule sets, audit (docs/server.md).
+    Serve(serve::ServeArgs),
+    /// Make, list and revoke the API keys of the server's tenants.
+    #[command(subcommand)]
+    Keys(serve::KeysCommand),
+    /// Verify the hash-chained audit log and transaction log of a store.
+    #[command(subcommand)]
+    Audit(serve::AuditCommand),
     /// Measure throughput and latency on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -170,6 +184,10 @@ fn main() -> ExitCode {
         Command::Features(args) => features::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run_serve(&args),
+        Command::Keys(command) => serve::run_keys(&command),
+        Command::Audit(command) => serve::run_audit(&command),
         Command::Bench(command) => bench::run(command),
     };
     match result {

@@ -1,0 +1,257 @@
+//! `tonle serve`, `tonle keys` and `tonle audit`: the server and the store's command-line side.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use tonle_core::Currency;
+use tonle_server::EngineSetup;
+use tonle_store::{Role, Store};
+
+/// Where the store is.
+#[derive(Args, Clone)]
+pub struct StoreArgs {
+    /// The data directory of the embedded store (SQLite, `DIR/tonle.db`), created if missing.
+    #[arg(long, default_value = "tonle-data")]
+    pub data: PathBuf,
+    /// A store by URL instead (`postgres://USER@HOST:PORT/DATABASE`, or `sqlite://PATH`).
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store's URL.
+    pub fn url(&self) -> Result<String> {
+        Ok(match &self.store {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&self.data)
+                    .with_context(|| format!("cannot create the data directory {}", self.data.display()))?;
+                format!("sqlite://{}", self.data.join("tonle.db").display())
+            }
+        })
+    }
+}
+
+/// `tonle serve`'s options.
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The rule file for tenants without a live rule set of their own (`default`: the built-in set).
+    #[arg(long, default_value = "default")]
+    pub rules: PathBuf,
+    /// Exchange rates into the --base currency (CSV: date,from,to,rate); without it, amounts in another
+    /// currency than --base are refused.
+    #[arg(long)]
+    pub fx: Option<PathBuf>,
+    /// The engine's base currency.
+    #[arg(long, default_value = "USD")]
+    pub base: Currency,
+    /// A model (tonle train's JSON, or ONNX with its mapping) scoring beside the rules.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// The engine setup of `tonle serve`'s options.
+pub fn engine_setup(
+    rules: &std::path::Path,
+    fx: Option<&std::path::Path>,
+    base: Currency,
+    model: Option<PathBuf>,
+) -> Result<EngineSetup> {
+    let rules = crate::score::load_rules(rules)?;
+    let fx = match fx {
+        Some(path) => tonle_formats::read_fx_table(path, base)?,
+        None => tonle_core::FxTable::new(base),
+    };
+    Ok(EngineSetup { rules, fx, model })
+}
+
+/// A runtime for the async commands.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// Runs `tonle serve`.
+pub fn run_serve(args: &ServeArgs) -> Result<ExitCode> {
+    let setup = engine_setup(&args.rules, args.fx.as_deref(), args.base, args.model.clone())?;
+    let url = args.store.url()?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let running = tonle_server::start(&url, setup, args.listen, stop_signal()).await?;
+        let tenants = running.state.store.tenants().await?;
+        eprintln!("tonle serve: listening on http://{} (store {url})", running.address);
+        if tenants.is_empty() {
+            eprintln!(
+                "  no tenant yet: make one and its first key with `tonle keys create --tenant ID --user NAME --role admin{}`",
+                match &args.store.store {
+                    Some(_) => " --store URL".to_owned(),
+                    None => format!(" --data {}", args.store.data.display()),
+                }
+            );
+        }
+        eprintln!("  the API: http://{}/openapi.json; metrics: /metrics; Ctrl-C stops", running.address);
+        running.task.await.context("the server task")??;
+        eprintln!("tonle serve: stopped");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tonle keys`.
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Make an API key for a user of a tenant (the tenant is made if it does not exist) and print it: the only
+    /// time it is shown.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The tenant (institution) id.
+        #[arg(long)]
+        tenant: String,
+        /// The tenant's name, when it is made.
+        #[arg(long)]
+        name: Option<String>,
+        /// Who the key is for.
+        #[arg(long)]
+        user: String,
+        /// ingest, analyst, supervisor, admin or auditor.
+        #[arg(long)]
+        role: String,
+    },
+    /// List a tenant's keys (their first characters, never the keys).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a tenant's keys by their first characters (at least 12).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The key's first characters.
+        prefix: String,
+    },
+}
+
+/// A stored time (UTC ms) as RFC 3339.
+fn when(millis: i64) -> String {
+    tonle_core::EventTime::from_millis(millis).map_or_else(|_| format!("{millis} ms"), |t| t.to_string())
+}
+
+/// The command line's name in the audit log.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+/// Runs `tonle keys`.
+pub fn run_keys(command: &KeysCommand) -> Result<ExitCode> {
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        match command {
+            KeysCommand::Create { store, tenant, name, user, role } => {
+                let role: Role = role.parse()?;
+                let store = Store::open(&store.url()?).await?;
+                if !store.tenants().await?.iter().any(|(id, _)| id == tenant) {
+                    store.create_tenant(tenant, name.as_deref().unwrap_or(tenant), &cli_actor()).await?;
+                }
+                let key = store.create_key(tenant, user, role, &cli_actor()).await?;
+                println!("{key}");
+                eprintln!("key for {user} ({role}) at tenant {tenant}: keep it; it is not shown again");
+            }
+            KeysCommand::List { store, tenant } => {
+                let store = Store::open(&store.url()?).await?;
+                for key in store.keys(tenant).await? {
+                    let revoked = key.revoked_at.map_or(String::new(), |at| format!("  revoked {}", when(at)));
+                    println!(
+                        "{}…  {:<12} {:<10} made {}{revoked}",
+                        key.prefix,
+                        key.user,
+                        key.role,
+                        when(key.created_at)
+                    );
+                }
+            }
+            KeysCommand::Revoke { store, tenant, prefix } => {
+                let store = Store::open(&store.url()?).await?;
+                let revoked = store.revoke_keys(tenant, prefix, &cli_actor()).await?;
+                if revoked == 0 {
+                    anyhow::bail!("no live key of tenant {tenant} starts with {prefix}");
+                }
+                eprintln!("revoked {revoked} key(s)");
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tonle audit`.
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chains of the audit log and the transaction log: finds any edited, reordered or deleted
+    /// entry. Exits 1 when something is wrong.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `tonle audit`.
+pub fn run_audit(command: &AuditCommand) -> Result<ExitCode> {
+    let AuditCommand::Verify { store, tenant, json } = command;
+    let runtime = runtime()?;
+    let report = runtime.block_on(async {
+        let store = Store::open(&store.url()?).await?;
+        anyhow::Ok(store.verify(tenant.as_deref()).await?)
+    })?;
+    if *json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.intact() {
+        println!("intact: {} entries checked (audit log and transaction log, every tenant's chain)", report.entries);
+    } else {
+        println!("BROKEN: {} problem(s) in {} entries", report.problems.len(), report.entries);
+        for problem in &report.problems {
+            println!("  tenant {} {} entry {}: {}", problem.tenant, problem.chain, problem.seq, problem.problem);
+        }
+    }
+    Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
