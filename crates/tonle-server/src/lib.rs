@@ -46,6 +46,8 @@ pub struct EngineSetup {
     pub rules: (String, String),
     /// Exchange rates into the engine's base currency.
     pub fx: FxTable,
+    /// The windows (horizons, lateness bound); the engine tracks within them only what its rules read.
+    pub windows: WindowConfig,
     /// A model file scoring beside the rules, if any (loaded for each engine built).
     pub model: Option<std::path::PathBuf>,
 }
@@ -56,9 +58,9 @@ impl EngineSetup {
         Ok(match &self.model {
             Some(path) => {
                 let model = Model::load(path).with_context(|| format!("loading the model {}", path.display()))?;
-                Engine::with_model(WindowConfig::default(), text, origin, self.fx.clone(), model)?
+                Engine::with_model(self.windows.clone(), text, origin, self.fx.clone(), model)?
             }
-            None => Engine::new(WindowConfig::default(), text, origin, self.fx.clone())?,
+            None => Engine::new(self.windows.clone(), text, origin, self.fx.clone())?,
         })
     }
 }

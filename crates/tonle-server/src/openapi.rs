@@ -39,7 +39,7 @@ pub const OPERATIONS: &[Operation] = &[
         "/v1/accounts/{id}",
         "getAccount",
         Some("read"),
-        "An account's profile: frozen or not, pending freeze requests, activity over 24 h / 7 d / 30 d, open alerts, latest decisions.",
+        "An account's profile: frozen or not, pending freeze requests, transactions paid and received with the first and last event time, open alerts, the latest 16 decisions.",
         None,
         200,
         "Account",
@@ -162,7 +162,7 @@ fn schemas() -> Value {
     schemas.insert("Decision".into(), json!(decision));
     schemas.insert("DecisionOrBatch".into(), json!({"oneOf": [{"$ref": "#/components/schemas/Decision"}, object(json!({"decisions": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Decision"}, object(json!({"index": int, "error": {"$ref": "#/components/schemas/Error/properties/error"}}))]}}}))]}));
     schemas.insert("LoggedTransaction".into(), json!(object(json!({"seq": int, "received_at": int, "transaction": {"$ref": "#/components/schemas/Transaction"}, "decision": {"$ref": "#/components/schemas/Decision"}}))));
-    schemas.insert("Account".into(), json!(object(json!({"account": text, "frozen": {"type": ["object", "null"]}, "pending_requests": {"type": "array", "items": {"$ref": "#/components/schemas/Freeze"}}, "activity": object(json!({"first_seen": nullable_int, "last_seen": nullable_int, "out": ints, "in": ints})), "open_alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}, "recent": {"type": "array", "items": {"$ref": "#/components/schemas/LoggedTransaction"}}}))));
+    schemas.insert("Account".into(), json!(object(json!({"account": text, "frozen": {"type": ["object", "null"]}, "pending_requests": {"type": "array", "items": {"$ref": "#/components/schemas/Freeze"}}, "activity": object(json!({"first_seen": int, "last_seen": int, "paid": int, "received": int})), "open_alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}, "recent": {"type": "array", "items": {"$ref": "#/components/schemas/LoggedTransaction"}}}))));
     schemas.insert("Alert".into(), json!(alert));
     schemas.insert(
         "AlertList".into(),

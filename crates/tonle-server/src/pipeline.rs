@@ -9,16 +9,16 @@
 //! pipeline (in order with transactions) before the approval is answered, so it bites on the very next
 //! payment.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::oneshot;
 use tonle_core::{Decision, Fact, LabelledTransaction, Reason};
 use tonle_detect::engine::Engine;
-use tonle_detect::features::WindowConfig;
 use tonle_detect::rules::decide::{decision_json, Outcome};
 use tonle_store::alerts::NewAlert;
 use tonle_store::{LoggedTransaction, RuleSetMode, Store};
@@ -61,6 +61,67 @@ enum Job {
     Freeze { account: String, freeze: Option<i64>, reply: oneshot::Sender<()> },
     Rules { reply: oneshot::Sender<Result<String, String>> },
     Check { text: String, origin: String, reply: oneshot::Sender<Result<String, String>> },
+    Account { account: String, reply: oneshot::Sender<Option<AccountView>> },
+}
+
+/// How many of an account's latest transactions the pipeline remembers.
+pub const RECENT: usize = 16;
+
+/// What the pipeline remembers of an account (from the log, exactly, since it started).
+#[derive(Debug, Clone, Default)]
+struct AccountMemory {
+    first_seen: i64,
+    last_seen: i64,
+    paid: u32,
+    received: u32,
+    /// Log seqs of its latest transactions, a ring: `recent[(next + RECENT - 1) % RECENT]` is the newest.
+    recent: [i64; RECENT],
+    next: u8,
+}
+
+/// An account as the pipeline knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountView {
+    /// Its earliest event time in the log (UTC ms).
+    pub first_seen: i64,
+    /// Its latest.
+    pub last_seen: i64,
+    /// Transactions it paid.
+    pub paid: u32,
+    /// Transactions it received.
+    pub received: u32,
+    /// Log seqs of its latest transactions, newest first (at most [`RECENT`]).
+    pub recent: Vec<i64>,
+}
+
+impl AccountMemory {
+    fn note(&mut self, seq: i64, time: i64, paid: bool) {
+        if self.paid + self.received == 0 {
+            self.first_seen = time;
+            self.last_seen = time;
+        }
+        self.first_seen = self.first_seen.min(time);
+        self.last_seen = self.last_seen.max(time);
+        if paid {
+            self.paid += 1;
+        } else {
+            self.received += 1;
+        }
+        self.recent[self.next as usize] = seq;
+        self.next = ((self.next as usize + 1) % RECENT) as u8;
+    }
+
+    fn view(&self) -> AccountView {
+        let held = ((self.paid + self.received) as usize).min(RECENT);
+        let recent = (1..=held).map(|back| self.recent[(self.next as usize + RECENT - back) % RECENT]).collect();
+        AccountView {
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            paid: self.paid,
+            received: self.received,
+            recent,
+        }
+    }
 }
 
 /// A handle on a tenant's pipeline.
@@ -84,6 +145,15 @@ impl Pipeline {
         metrics: Arc<Metrics>,
         runtime: tokio::runtime::Handle,
     ) -> anyhow::Result<Pipeline> {
+        let poisoned = Arc::new(AtomicBool::new(false));
+        let (writes, written) = mpsc::sync_channel(1);
+        let writer = Writer {
+            tenant: tenant.to_owned(),
+            store: Arc::clone(&store),
+            metrics: Arc::clone(&metrics),
+            runtime: runtime.clone(),
+            poisoned: Arc::clone(&poisoned),
+        };
         let mut worker = Worker {
             tenant: tenant.to_owned(),
             store,
@@ -93,9 +163,14 @@ impl Pipeline {
             engine: None,
             seen: FxHashSet::default(),
             frozen: FxHashMap::default(),
+            accounts: FxHashMap::default(),
+            next_seq: 1,
+            writes,
+            poisoned,
         };
         worker.rebuild()?;
         let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new().name(format!("tonle-write-{tenant}")).spawn(move || writer.run(written))?;
         std::thread::Builder::new().name(format!("tonle-{tenant}")).spawn(move || worker.run(queue))?;
         Ok(Pipeline { jobs })
     }
@@ -122,6 +197,13 @@ impl Pipeline {
         answer.await.map_err(|_| Stopped)
     }
 
+    /// What the pipeline knows of an account: counts, first and last event time, latest log seqs.
+    pub async fn account(&self, account: &str) -> Result<Option<AccountView>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Account { account: account.to_owned(), reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
     /// Checks that a rule file compiles; returns its version.
     pub async fn check_rules(&self, text: &str, origin: &str) -> Result<Result<String, String>, Stopped> {
         let (reply, answer) = oneshot::channel();
@@ -143,6 +225,14 @@ struct Worker {
     seen: FxHashSet<CompactString>,
     /// Frozen accounts and the approved request that froze each.
     frozen: FxHashMap<String, i64>,
+    /// The accounts seen in the log, by id.
+    accounts: FxHashMap<CompactString, AccountMemory>,
+    /// The seq the next logged transaction will get (the writer writes groups in order, all or nothing).
+    next_seq: i64,
+    /// The writer's queue: one group waiting while one is written.
+    writes: SyncSender<Write>,
+    /// Set by the writer when a write failed.
+    poisoned: Arc<AtomicBool>,
 }
 
 /// Where one item's answer comes from once the group is written.
@@ -197,16 +287,21 @@ impl Worker {
                 let _ = reply.send(());
             }
             Job::Rules { reply } => {
+                // The log must hold everything decided so far before it is replayed.
+                self.drain();
                 let answer =
                     self.rebuild().map(|()| self.engine().ruleset_version().to_owned()).map_err(|e| format!("{e:#}"));
                 let _ = reply.send(answer);
+            }
+            Job::Account { account, reply } => {
+                let _ = reply.send(self.accounts.get(account.as_str()).map(AccountMemory::view));
             }
             Job::Check { text, origin, reply } => {
                 let answer = match self.engine().reloader().check(&text, &origin) {
                     Ok(version) => Ok(version),
                     // A set reading roles this engine does not track is fine: switching to it rebuilds the
                     // engine. Check it on a fresh engine instead.
-                    Err(_) => Engine::new(WindowConfig::default(), &text, &origin, self.setup.fx.clone())
+                    Err(_) => Engine::new(self.setup.windows.clone(), &text, &origin, self.setup.fx.clone())
                         .map(|engine| engine.ruleset_version().to_owned())
                         .map_err(|e| e.to_string()),
                 };
@@ -219,20 +314,25 @@ impl Worker {
         self.engine.as_mut().expect("the engine exists outside rebuild")
     }
 
-    /// Decides a group, writes it, answers it.
+    /// Decides a group and hands it to the writer, which writes it and answers it while the next group is
+    /// decided.
     fn commit(&mut self, group: Vec<(Vec<Item>, Reply)>) {
         if group.is_empty() {
             return;
+        }
+        if self.poisoned.load(Ordering::Acquire) {
+            self.recover();
         }
         let started = Instant::now();
         let mut entries: Vec<(LoggedTransaction, Option<NewAlert>)> = Vec::new();
         let mut in_group: FxHashMap<CompactString, usize> = FxHashMap::default();
         let mut slots: Vec<Vec<Slot>> = Vec::with_capacity(group.len());
-        for (items, _) in &group {
+        let mut replies = Vec::with_capacity(group.len());
+        for (items, reply) in group {
             let mut job_slots = Vec::with_capacity(items.len());
             for item in items {
                 let slot = match item {
-                    Err(error) => Slot::Failed(error.clone()),
+                    Err(error) => Slot::Failed(error),
                     Ok(labelled) => {
                         let id = CompactString::from(labelled.tx.id.as_str());
                         if self.seen.contains(&id) {
@@ -240,7 +340,7 @@ impl Worker {
                         } else if let Some(&entry) = in_group.get(&id) {
                             Slot::Again(entry)
                         } else {
-                            match self.decide(labelled) {
+                            match self.decide(&labelled) {
                                 Ok(entry) => {
                                     entries.push(entry);
                                     in_group.insert(id, entries.len() - 1);
@@ -254,61 +354,32 @@ impl Worker {
                 job_slots.push(slot);
             }
             slots.push(job_slots);
+            replies.push(reply);
         }
+        // Ids of groups still being written count as logged: the writer answers in order, so by the time it
+        // looks a repeat up, the group holding the first copy is written (or failed, and this one with it).
+        self.seen.extend(in_group.into_keys());
         let decided = started.elapsed();
-        let store = Arc::clone(&self.store);
-        let written = self.runtime.block_on(store.append(&self.tenant, tonle_store::now_millis(), &entries));
-        let appended = match written {
-            Ok(appended) => appended,
-            Err(error) => {
-                // The engine has folded in transactions the log does not hold: rebuild it from the log.
-                let message =
-                    format!("the transaction log could not be written ({error}); nothing of this request was accepted");
-                for ((_, reply), job_slots) in group.into_iter().zip(slots) {
-                    let answers = job_slots
-                        .into_iter()
-                        .map(|slot| match slot {
-                            Slot::Failed(error) => Err(error),
-                            _ => Err(ItemError { status: 503, message: message.clone(), field: None }),
-                        })
-                        .collect();
-                    let _ = reply.send(answers);
-                }
-                if let Err(error) = self.rebuild() {
-                    eprintln!("tonle: tenant {}: rebuilding the engine failed: {error:#}", self.tenant);
-                }
-                return;
-            }
-        };
-        for (logged, _) in &entries {
-            self.seen.insert(CompactString::from(logged.tx_id.as_str()));
+        if self.writes.send(Write::Group { entries, slots, replies, decided, started }).is_err() {
+            eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
         }
-        self.metrics.group(entries.len(), decided, started.elapsed());
-        for ((_, reply), job_slots) in group.into_iter().zip(slots) {
-            let answers = job_slots
-                .into_iter()
-                .map(|slot| match slot {
-                    Slot::New(i) => Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, false)),
-                    Slot::Again(i) => {
-                        self.metrics.duplicate();
-                        Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, true))
-                    }
-                    Slot::Logged(id) => {
-                        self.metrics.duplicate();
-                        match self.runtime.block_on(self.store.transaction(&self.tenant, &id)) {
-                            Ok(Some(stored)) => Ok(answer(&stored.logged, stored.seq, None, true)),
-                            Ok(None) => Err(ItemError {
-                                status: 500,
-                                message: format!("transaction {id} is missing from the log"),
-                                field: None,
-                            }),
-                            Err(error) => Err(ItemError { status: 503, message: error.to_string(), field: None }),
-                        }
-                    }
-                    Slot::Failed(error) => Err(error),
-                })
-                .collect();
-            let _ = reply.send(answers);
+    }
+
+    /// After a failed write: waits until the writer has answered every group sent before, then rebuilds the
+    /// engine from the log (the engine had folded in transactions the log does not hold).
+    fn recover(&mut self) {
+        self.drain();
+        if let Err(error) = self.rebuild() {
+            eprintln!("tonle: tenant {}: rebuilding the engine failed: {error:#}", self.tenant);
+        }
+        self.poisoned.store(false, Ordering::Release);
+    }
+
+    /// Waits until every group sent to the writer is written and answered.
+    fn drain(&self) {
+        let (done, wait) = mpsc::channel();
+        if self.writes.send(Write::Barrier(done)).is_ok() {
+            let _ = wait.recv();
         }
     }
 
@@ -332,6 +403,8 @@ impl Worker {
         });
         // The logged body has no label: the ground truth is not the server's business.
         let body = tonle_formats::native::jsonl::encode_object(&LabelledTransaction { tx: tx.clone(), label: None });
+        self.remember(tx.debtor.account.as_str(), tx.creditor.account.as_str(), self.next_seq, tx.time.millis());
+        self.next_seq += 1;
         Ok((
             LoggedTransaction {
                 tx_id: tx.id.as_str().to_owned(),
@@ -345,6 +418,12 @@ impl Worker {
             },
             alert,
         ))
+    }
+
+    /// Notes a logged (or about to be) transaction in its two accounts' memories.
+    fn remember(&mut self, debtor: &str, creditor: &str, seq: i64, time: i64) {
+        self.accounts.entry(CompactString::from(debtor)).or_default().note(seq, time, true);
+        self.accounts.entry(CompactString::from(creditor)).or_default().note(seq, time, false);
     }
 
     /// Builds the engine from the tenant's rule sets and replays the whole log through it; reloads the frozen
@@ -373,6 +452,8 @@ impl Worker {
         let mut engine = self.setup.engine(&text, &origin)?;
         self.frozen = frozen.into_iter().collect();
         self.seen.clear();
+        self.accounts.clear();
+        self.next_seq = 1;
         let mut after = 0;
         const PAGE: i64 = 20_000;
         loop {
@@ -387,6 +468,9 @@ impl Worker {
                     eprintln!("tonle: tenant {tenant}: replaying log entry {}: {error}", stored.seq);
                 }
                 self.seen.insert(CompactString::from(stored.logged.tx_id.as_str()));
+                let logged = &stored.logged;
+                self.remember(&logged.debtor_account, &logged.creditor_account, stored.seq, logged.event_time);
+                self.next_seq = stored.seq + 1;
                 after = stored.seq;
             }
             if (page.len() as i64) < PAGE {
@@ -402,6 +486,117 @@ impl Worker {
         }
         self.engine = Some(engine);
         Ok(())
+    }
+}
+
+/// What the writer is given.
+enum Write {
+    /// A decided group to write and answer.
+    Group {
+        entries: Vec<(LoggedTransaction, Option<NewAlert>)>,
+        slots: Vec<Vec<Slot>>,
+        replies: Vec<Reply>,
+        decided: Duration,
+        started: Instant,
+    },
+    /// Answered once every group before it is written.
+    Barrier(mpsc::Sender<()>),
+}
+
+/// The writer's thread: writes each decided group to the log in order, then answers it. After a failed write
+/// every group is failed (they were decided on a state including the lost one) until the pipeline has
+/// rebuilt its engine and cleared `poisoned`.
+struct Writer {
+    tenant: String,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    runtime: tokio::runtime::Handle,
+    poisoned: Arc<AtomicBool>,
+}
+
+impl Writer {
+    fn run(self, queue: Receiver<Write>) {
+        for write in queue {
+            match write {
+                Write::Barrier(done) => {
+                    let _ = done.send(());
+                }
+                Write::Group { entries, slots, replies, decided, started } => {
+                    self.write(entries, slots, replies, decided, started);
+                }
+            }
+        }
+    }
+
+    fn write(
+        &self,
+        entries: Vec<(LoggedTransaction, Option<NewAlert>)>,
+        slots: Vec<Vec<Slot>>,
+        replies: Vec<Reply>,
+        decided: Duration,
+        started: Instant,
+    ) {
+        let fail = |slots: Vec<Vec<Slot>>, replies: Vec<Reply>, message: String| {
+            for (job_slots, reply) in slots.into_iter().zip(replies) {
+                let answers = job_slots
+                    .into_iter()
+                    .map(|slot| match slot {
+                        Slot::Failed(error) => Err(error),
+                        _ => Err(ItemError { status: 503, message: message.clone(), field: None }),
+                    })
+                    .collect();
+                let _ = reply.send(answers);
+            }
+        };
+        if self.poisoned.load(Ordering::Acquire) {
+            fail(
+                slots,
+                replies,
+                "an earlier write to the transaction log failed; nothing of this request was accepted: send it again"
+                    .into(),
+            );
+            return;
+        }
+        let appended = match self.runtime.block_on(self.store.append(&self.tenant, tonle_store::now_millis(), &entries))
+        {
+            Ok(appended) => appended,
+            Err(error) => {
+                self.poisoned.store(true, Ordering::Release);
+                fail(
+                    slots,
+                    replies,
+                    format!("the transaction log could not be written ({error}); nothing of this request was accepted"),
+                );
+                return;
+            }
+        };
+        self.metrics.group(entries.len(), decided, started.elapsed());
+        for (job_slots, reply) in slots.into_iter().zip(replies) {
+            let answers = job_slots
+                .into_iter()
+                .map(|slot| match slot {
+                    Slot::New(i) => Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, false)),
+                    Slot::Again(i) => {
+                        self.metrics.duplicate();
+                        Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, true))
+                    }
+                    Slot::Logged(id) => {
+                        self.metrics.duplicate();
+                        match self.runtime.block_on(self.store.transaction(&self.tenant, &id)) {
+                            Ok(Some(stored)) => Ok(answer(&stored.logged, stored.seq, None, true)),
+                            Ok(None) => Err(ItemError {
+                                status: 500,
+                                message: format!("transaction {id} is missing from the log"),
+                                field: None,
+                            }),
+                            Err(error) => Err(ItemError { status: 503, message: error.to_string(), field: None }),
+                        }
+                    }
+                    Slot::Failed(error) => Err(error),
+                })
+                .collect();
+            let _ = reply.send(answers);
+        }
     }
 }
 

@@ -117,9 +117,9 @@ fn raw(text: &str) -> Result<serde_json::Value, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("corrupt log entry: {e}")))
 }
 
-/// `GET /v1/accounts/{id}`: what is known of an account: frozen or not (and pending requests), its activity
-/// in the log over 24 hours, 7 and 30 days before its latest transaction, its open alerts, and its latest
-/// decisions.
+/// `GET /v1/accounts/{id}`: what is known of an account: frozen or not (and pending requests), how many
+/// transactions it paid and received and when (first and last event time), its open alerts, and its latest
+/// decisions (at most 16, newest first).
 pub async fn account(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -128,7 +128,8 @@ pub async fn account(
     let principal = caller.require(Permission::Read)?;
     let tenant = &principal.tenant;
     let store = &state.store;
-    let recent = store.account_transactions(tenant, &id, 20).await?;
+    let pipeline = state.pipeline(tenant).await?;
+    let known = pipeline.account(&id).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
     let frozen = store.frozen_accounts(tenant).await?.into_iter().find(|(account, _)| *account == id);
     let pending: Vec<_> = store
         .freezes(tenant, Some(tonle_store::FreezeStatus::Pending))
@@ -136,13 +137,16 @@ pub async fn account(
         .into_iter()
         .filter(|f| f.account == id)
         .collect();
-    if recent.is_empty() && frozen.is_none() && pending.is_empty() {
+    if known.is_none() && frozen.is_none() && pending.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("account {id:?} has no transactions, freezes or requests"),
         ));
     }
-    let activity = store.account_activity(tenant, &id).await?;
+    let recent = match &known {
+        Some(view) => store.transactions_at(tenant, &view.recent).await?,
+        None => Vec::new(),
+    };
     let alerts = store
         .alerts(
             tenant,
@@ -164,7 +168,9 @@ pub async fn account(
         "account": id,
         "frozen": frozen.map(|(_, request)| serde_json::json!({"freeze_request": request})),
         "pending_requests": pending,
-        "activity": activity,
+        "activity": known.map(|view| serde_json::json!({
+            "first_seen": view.first_seen, "last_seen": view.last_seen, "paid": view.paid, "received": view.received
+        })),
         "open_alerts": alerts,
         "recent": recent,
     });

@@ -68,6 +68,7 @@ impl Server {
         let setup = EngineSetup {
             rules: (RULES.to_owned(), "api-test rules".to_owned()),
             fx: FxTable::new(Currency::USD),
+            windows: Default::default(),
             model: None,
         };
         let running = runtime
@@ -217,7 +218,7 @@ fn transactions_are_decided_once_with_reasons_and_bad_ones_are_named() {
         let (status, account) = server.get("analyst", "/v1/accounts/ACC3");
         assert_eq!(status, 200, "{account}");
         assert_eq!(
-            (account["activity"]["out"][0].as_i64(), account["open_alerts"].as_array().map(Vec::len)),
+            (account["activity"]["paid"].as_i64(), account["open_alerts"].as_array().map(Vec::len)),
             (Some(1), Some(1))
         );
         assert_eq!(account["recent"][0]["decision"]["decision"], "hold");

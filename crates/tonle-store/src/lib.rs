@@ -30,7 +30,7 @@ pub use audit::{AuditEntry, ChainProblem, VerifyReport};
 pub use cases::{Case, CaseEntry, CaseStatus};
 pub use freezes::{Freeze, FreezeAction, FreezeStatus};
 pub use keys::{Principal, Role};
-pub use log::{Activity, Appended, LoggedTransaction, StoredTransaction};
+pub use log::{Appended, LoggedTransaction, StoredTransaction};
 pub use rulesets::{RuleSetMode, StoredRuleSet};
 
 /// What can go wrong in the store.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::alerts::NewAlert;
 use crate::chain;
-use crate::{next_number, Result, Store, StoreError};
+use crate::{next_number, Backend, Result, Store, StoreError};
 
 /// A transaction to log, with its decision.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,22 +53,6 @@ pub struct Appended {
     pub alert: Option<i64>,
 }
 
-/// The horizons of [`Activity`]: 24 hours, 7 days, 30 days, in ms.
-pub const ACTIVITY_HORIZONS: [i64; 3] = [86_400_000, 7 * 86_400_000, 30 * 86_400_000];
-
-/// An account's activity in the log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Activity {
-    /// Its earliest event time (UTC ms).
-    pub first_seen: Option<i64>,
-    /// Its latest.
-    pub last_seen: Option<i64>,
-    /// Payments it made in the 24 hours, 7 days and 30 days up to `last_seen`.
-    pub out: [i64; 3],
-    /// Payments it received, likewise.
-    pub r#in: [i64; 3],
-}
-
 /// The hash of a log entry.
 pub(crate) fn transaction_hash(
     tenant: &str,
@@ -95,15 +79,20 @@ pub(crate) fn transaction_hash(
     )
 }
 
-/// `($1, ..., $c), ($c+1, ...), ...` for `rows` rows of `columns` values.
-fn placeholders(rows: usize, columns: usize) -> String {
+/// `($1, ..., $c), ($c+1, ...), ...` for `rows` rows of `columns` values; for SQLite `(?, ..., ?), ...`, as
+/// SQLite looks each named parameter up by a linear scan (a statement of n `$N` parameters binds in n² steps).
+fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     use std::fmt::Write;
     let mut text = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         text.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
             // Writing into a String cannot fail.
-            let _ = write!(text, "{}${}", if column == 0 { "" } else { ", " }, row * columns + column + 1);
+            let separator = if column == 0 { "" } else { ", " };
+            let _ = match backend {
+                Backend::Sqlite => write!(text, "{separator}?"),
+                Backend::Postgres => write!(text, "{separator}${}", row * columns + column + 1),
+            };
         }
         text.push(')');
     }
@@ -179,11 +168,13 @@ impl Store {
             });
             appended.push(Appended { seq, alert: raised });
         }
-        const ROWS: usize = 64;
+        const ROWS: usize = 256;
         let rows: Vec<_> = entries.iter().zip(&links).collect();
         for chunk in rows.chunks(ROWS) {
-            let sql =
-                format!("INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES {}", placeholders(chunk.len(), 13));
+            let sql = format!(
+                "INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES {}",
+                placeholders(self.backend, chunk.len(), 13)
+            );
             let mut query = sqlx::query(&sql);
             for ((logged, _), (seq, prev_hash, hash)) in chunk {
                 query = query
@@ -217,7 +208,7 @@ impl Store {
         for chunk in alerts.chunks(ROWS) {
             let sql = format!(
                 "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) VALUES {}",
-                placeholders(chunk.len(), 10)
+                placeholders(self.backend, chunk.len(), 10)
             );
             let mut query = sqlx::query(&sql);
             for (id, seq, logged, alert) in chunk {
@@ -266,51 +257,19 @@ impl Store {
         Ok(rows.into_iter().map(stored).collect())
     }
 
-    /// The latest transactions an account paid or received, newest first.
-    pub async fn account_transactions(
-        &self,
-        tenant: &str,
-        account: &str,
-        limit: i64,
-    ) -> Result<Vec<StoredTransaction>> {
-        let rows: Vec<LogRow> = sqlx::query_as(&format!(
-            "SELECT {LOG_COLUMNS} FROM transactions WHERE tenant = $1 AND (debtor_account = $2 OR creditor_account = $2) \
-             ORDER BY seq DESC LIMIT $3"
-        ))
-        .bind(tenant)
-        .bind(account)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(stored).collect())
-    }
-
-    /// An account's activity in the log: first and latest event time, and per side the transactions in the
-    /// 24 hours, 7 days and 30 days up to its latest event time.
-    pub async fn account_activity(&self, tenant: &str, account: &str) -> Result<Activity> {
-        let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT MIN(event_time), MAX(event_time) FROM transactions WHERE tenant = $1 AND (debtor_account = $2 OR creditor_account = $2)",
-        )
-        .bind(tenant)
-        .bind(account)
-        .fetch_one(&self.pool)
-        .await?;
-        let mut activity = Activity { first_seen: first, last_seen: last, ..Activity::default() };
-        let Some(last) = last else { return Ok(activity) };
-        for (side, column) in [(&mut activity.out, "debtor_account"), (&mut activity.r#in, "creditor_account")] {
-            for (slot, horizon) in side.iter_mut().zip(ACTIVITY_HORIZONS) {
-                let (count,): (i64,) = sqlx::query_as(&format!(
-                    "SELECT COUNT(*) FROM transactions WHERE tenant = $1 AND {column} = $2 AND event_time > $3"
-                ))
-                .bind(tenant)
-                .bind(account)
-                .bind(last - horizon)
-                .fetch_one(&self.pool)
-                .await?;
-                *slot = count;
-            }
+    /// Logged transactions by seq, in the order asked (those not found are left out).
+    pub async fn transactions_at(&self, tenant: &str, seqs: &[i64]) -> Result<Vec<StoredTransaction>> {
+        let mut found = Vec::with_capacity(seqs.len());
+        for &seq in seqs {
+            let row: Option<LogRow> =
+                sqlx::query_as(&format!("SELECT {LOG_COLUMNS} FROM transactions WHERE tenant = $1 AND seq = $2"))
+                    .bind(tenant)
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            found.extend(row.map(stored));
         }
-        Ok(activity)
+        Ok(found)
     }
 
     /// How many transactions the tenant has logged.

@@ -16,6 +16,9 @@ use crate::{InputArgs, OnError};
 /// The benchmarks.
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Load a running `tonle serve` over HTTP from this process: transactions/s, and latency percentiles as
+    /// fast as answered or open loop at a fixed request rate.
+    Http(crate::bench_http::HttpArgs),
     /// Convert a generated IBM AMLworld CSV file to native Parquet through `tonle import`'s own code (reader,
     /// summary, writer, error policy), and report rows/s, per-chunk latency percentiles and peak memory.
     Import {
@@ -84,6 +87,7 @@ pub enum BenchCommand {
 /// Runs a benchmark.
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
+        BenchCommand::Http(args) => crate::bench_http::run(&args),
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
         BenchCommand::Score { scenario, rules, seed, model } => bench_score(&scenario, &rules, seed, model.as_deref()),
@@ -417,7 +421,7 @@ fn print_timed(seconds: f64, nanos: &mut [u64], item: &str, items: &str) {
 }
 
 /// The value at fraction `p` (0 to 1) of sorted measurements (nearest rank); 0 when there are none.
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     match sorted.len() {
         0 => 0,
         n => sorted[((n - 1) as f64 * p).round() as usize],

@@ -107,6 +107,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let setup = tonle_server::EngineSetup {
         rules: (tonle_detect::rules::ruleset::DEFAULT_RULES.to_owned(), "default rules".to_owned()),
         fx,
+        windows: Default::default(),
         model: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

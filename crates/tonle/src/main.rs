@@ -2,6 +2,7 @@
 
 mod backtest;
 mod bench;
+mod bench_http;
 mod demo;
 mod distinct;
 mod evaluate;

@@ -56,21 +56,26 @@ pub struct ServeArgs {
     /// A model (tonle train's JSON, or ONNX with its mapping) scoring beside the rules.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// How late (behind the latest event time seen) a transaction may arrive and still be folded into the
+    /// windows exactly (`30s`, `5m`, `2h`, `1d`); later ones are refused with 422.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub max_lateness: i64,
+}
+
+fn parse_duration(text: &str) -> Result<i64, String> {
+    tonle_detect::graph::config::parse_duration(text)
 }
 
 /// The engine setup of `tonle serve`'s options.
-pub fn engine_setup(
-    rules: &std::path::Path,
-    fx: Option<&std::path::Path>,
-    base: Currency,
-    model: Option<PathBuf>,
-) -> Result<EngineSetup> {
-    let rules = crate::score::load_rules(rules)?;
-    let fx = match fx {
-        Some(path) => tonle_formats::read_fx_table(path, base)?,
-        None => tonle_core::FxTable::new(base),
+pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
+    let rules = crate::score::load_rules(&args.rules)?;
+    let fx = match &args.fx {
+        Some(path) => tonle_formats::read_fx_table(path, args.base)?,
+        None => tonle_core::FxTable::new(args.base),
     };
-    Ok(EngineSetup { rules, fx, model })
+    let model = args.model.clone();
+    let windows = tonle_detect::features::WindowConfig { max_lateness: args.max_lateness, ..Default::default() };
+    Ok(EngineSetup { rules, fx, windows, model })
 }
 
 /// A runtime for the async commands.
@@ -101,7 +106,7 @@ pub async fn stop_signal() {
 
 /// Runs `tonle serve`.
 pub fn run_serve(args: &ServeArgs) -> Result<ExitCode> {
-    let setup = engine_setup(&args.rules, args.fx.as_deref(), args.base, args.model.clone())?;
+    let setup = engine_setup(args)?;
     let url = args.store.url()?;
     let runtime = runtime()?;
     runtime.block_on(async {

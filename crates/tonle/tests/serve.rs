@@ -208,6 +208,12 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
         (Some("review"), Some("busy")),
         "{third}"
     );
+    let (_, watched) = call(&base, &analyst, "GET", "/v1/accounts/WATCHED", None).expect("account");
+    assert_eq!(
+        (watched["activity"]["paid"].as_i64(), watched["recent"].as_array().map(Vec::len)),
+        (Some(3), Some(3)),
+        "{watched}"
+    );
     // The freeze is still in force; alerts and cases are as they were.
     let (_, blocked) = call(&base, &ingest, "POST", "/v1/transactions", Some(tx(900_011, "MULE", 4))).expect("answer");
     assert_eq!(blocked["decision"], "block", "{blocked}");
