@@ -130,6 +130,7 @@ pub async fn revoke_key(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Administer)?;
     let revoked = state.store.revoke_keys(&principal.tenant, &prefix, &principal.user).await?;
+    state.forget_keys();
     if revoked == 0 {
         return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no live key of this tenant starts with {prefix:?}")));
     }

@@ -74,7 +74,14 @@ pub struct AppState {
     /// The metrics.
     pub metrics: Arc<Metrics>,
     pipelines: tokio::sync::Mutex<HashMap<String, Pipeline>>,
+    /// Keys recently authenticated, by the key, with when they were looked up: a key's lookup costs a
+    /// database query, and a payment switch sends thousands of requests a second with one key.
+    keys: std::sync::Mutex<HashMap<String, (Principal, Instant)>>,
 }
+
+/// How long an authenticated key is trusted without asking the store again: a key revoked through this
+/// server stops at once, one revoked by another process (`tonle keys revoke`) within this time.
+pub const KEY_CACHE: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
     /// A state over an open store.
@@ -84,12 +91,36 @@ impl AppState {
             setup: Arc::new(setup),
             metrics: Arc::new(Metrics::default()),
             pipelines: tokio::sync::Mutex::new(HashMap::new()),
+            keys: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
     /// Who holds an API key.
     pub async fn authenticate(&self, key: &str) -> Result<Option<Principal>, ApiError> {
-        Ok(self.store.authenticate(key).await?)
+        if let Some((principal, at)) = self.keys.lock().expect("the key cache is never poisoned").get(key) {
+            if at.elapsed() < KEY_CACHE {
+                return Ok(Some(principal.clone()));
+            }
+        }
+        let principal = self.store.authenticate(key).await?;
+        let mut keys = self.keys.lock().expect("the key cache is never poisoned");
+        match &principal {
+            Some(principal) => {
+                if keys.len() > 10_000 {
+                    keys.clear();
+                }
+                keys.insert(key.to_owned(), (principal.clone(), Instant::now()));
+            }
+            None => {
+                keys.remove(key);
+            }
+        }
+        Ok(principal)
+    }
+
+    /// Forgets every cached key (after a revocation).
+    pub fn forget_keys(&self) {
+        self.keys.lock().expect("the key cache is never poisoned").clear();
     }
 
     /// The tenant's pipeline, started (its log replayed) on first use.

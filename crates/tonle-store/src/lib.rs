@@ -74,6 +74,10 @@ pub struct Store {
     backend: Backend,
     /// Held by every write, so that numbering and hash chains see one writer at a time.
     writer: Mutex<()>,
+    /// Per tenant, the transaction chain's head (seq, hash) and the next alert number, as of this store's
+    /// last write to the log: saves two queries per write. One process writes a store's log (a second
+    /// server on the same database is not supported); any failed write forgets them.
+    log_heads: std::sync::Mutex<std::collections::HashMap<String, (i64, String, i64)>>,
 }
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -119,7 +123,7 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;
-        Ok(Store { pool, backend, writer: Mutex::new(()) })
+        Ok(Store { pool, backend, writer: Mutex::new(()), log_heads: Default::default() })
     }
 
     /// Opens the embedded store in a data directory (`DIR/tonle.db`), creating the directory if needed.

@@ -149,9 +149,30 @@ impl Store {
         entries: &[(LoggedTransaction, Option<NewAlert>)],
     ) -> Result<Vec<Appended>> {
         let _writing = self.writer.lock().await;
+        let cached = self.log_heads.lock().expect("never poisoned").remove(tenant);
+        let written = self.append_locked(tenant, received_at, entries, cached).await;
+        if let Ok((_, head)) = &written {
+            self.log_heads.lock().expect("never poisoned").insert(tenant.to_owned(), head.clone());
+        }
+        written.map(|(appended, _)| appended)
+    }
+
+    /// [`Store::append`] under the writer's lock, from the cached head if there is one; returns the new head.
+    async fn append_locked(
+        &self,
+        tenant: &str,
+        received_at: i64,
+        entries: &[(LoggedTransaction, Option<NewAlert>)],
+        cached: Option<(i64, String, i64)>,
+    ) -> Result<(Vec<Appended>, (i64, String, i64))> {
         let mut tx = self.pool.begin().await?;
-        let (mut seq, mut prev_hash) = chain::head(&mut tx, tenant, "transactions").await?;
-        let mut alert_id = next_number(&mut tx, "alerts", "id", tenant).await?;
+        let (mut seq, mut prev_hash, mut alert_id) = match cached {
+            Some(head) => head,
+            None => {
+                let (seq, hash) = chain::head(&mut tx, tenant, "transactions").await?;
+                (seq, hash, next_number(&mut tx, "alerts", "id", tenant).await?)
+            }
+        };
         // Number and chain every entry first, then write them many rows to a statement: one statement per
         // row costs several times more than the rows themselves.
         let mut links = Vec::with_capacity(entries.len());
@@ -230,7 +251,7 @@ impl Store {
             chain::set_head(&mut tx, tenant, "transactions", *seq, hash).await?;
         }
         tx.commit().await?;
-        Ok(appended)
+        Ok((appended, (seq, prev_hash, alert_id)))
     }
 
     /// A logged transaction by its id.
