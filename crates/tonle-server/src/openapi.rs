@@ -103,8 +103,8 @@ fn object(properties: Value) -> Value {
 
 fn schemas() -> Value {
     let text = json!({"type": "string"});
-    let int = json!({"type": "integer"});
-    let ints = json!({"type": "array", "items": {"type": "integer"}});
+    let int = json!({"type": "integer", "format": "int64"});
+    let ints = json!({"type": "array", "items": {"type": "integer", "format": "int64", "minimum": 1}});
     let nullable_text = json!({"type": ["string", "null"]});
     let nullable_int = json!({"type": ["integer", "null"]});
     let transaction = json!({
@@ -247,7 +247,15 @@ pub fn spec() -> Value {
         let parameters: Vec<Value> = path
             .split('/')
             .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": if name == "id" && !path.contains("transactions") && !path.contains("accounts") { "integer" } else { "string" }}}))
+            .map(|name| {
+                let numeric = name == "id" && !path.contains("transactions") && !path.contains("accounts");
+                let schema = if numeric {
+                    json!({"type": "integer", "format": "int64", "minimum": 1})
+                } else {
+                    json!({"type": "string", "minLength": 1})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
             .chain(query_parameters(id))
             .collect();
         if !parameters.is_empty() {

@@ -59,6 +59,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// A query parameter, with an empty value (`?status=`) taken as not given.
+fn given(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
 fn parse<T>(
     field: &str,
     value: &str,
@@ -87,6 +92,13 @@ pub async fn list_alerts(
     Params(query): Params<AlertQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Read)?;
+    let query = AlertQuery {
+        status: given(query.status),
+        assignee: given(query.assignee),
+        account: given(query.account),
+        decision: given(query.decision),
+        ..query
+    };
     if let Some(status) = &query.status {
         if status != "open" && status != "closed" {
             return Err(ApiError::invalid("status", format!("{status:?}: expected open or closed")));
@@ -178,7 +190,7 @@ pub async fn list_cases(
     Params(query): Params<CaseQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Read)?;
-    let status = query.status.as_deref().map(|s| parse("status", s, str::parse::<CaseStatus>)).transpose()?;
+    let status = given(query.status).map(|s| parse("status", &s, str::parse::<CaseStatus>)).transpose()?;
     let cases = state.store.cases(&principal.tenant, status, query.limit.unwrap_or(100)).await?;
     Ok(Json(serde_json::json!({ "cases": cases })))
 }
@@ -306,7 +318,7 @@ pub async fn list_freezes(
     Params(query): Params<FreezeQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Read)?;
-    let status = match query.status.as_deref() {
+    let status = match given(query.status).as_deref() {
         None => None,
         Some("pending") => Some(FreezeStatus::Pending),
         Some("approved") => Some(FreezeStatus::Approved),

@@ -236,6 +236,9 @@ fn analysts_work_alerts_and_cases() {
         assert_eq!(status, 200, "{name}: {list}");
         assert_eq!(list["alerts"].as_array().map(Vec::len), Some(3));
         assert_eq!(server.get("analyst", "/v1/alerts?status=maybe").0, 422);
+        // An empty value is no filter.
+        assert_eq!(server.get("analyst", "/v1/alerts?status=&decision=").1["alerts"].as_array().map(Vec::len), Some(3));
+        assert_eq!(server.get("analyst", "/v1/alerts?limit=99999999999999999999").0, 400);
         assert_eq!(server.get("analyst", "/v1/alerts?colour=red").0, 400);
         let (status, one) = server.get("analyst", "/v1/alerts/1");
         assert_eq!((status, one["decision"]["decision"].as_str()), (200, Some("review")));
@@ -404,6 +407,11 @@ fn rule_sets_keys_and_the_audit_log() {
         assert_eq!(server.call("admin", "DELETE", &format!("/v1/keys/{}", &key[..12]), None).0, 200);
         assert_eq!(server.get(&key, "/v1/alerts").0, 401);
         assert_eq!(server.call("admin", "DELETE", &format!("/v1/keys/{}", &key[..12]), None).0, 404);
+        // A prefix that is not a key's (many-byte characters) is refused, not a crash.
+        assert_eq!(
+            server.call("admin", "DELETE", "/v1/keys/%E1%9E%91%E1%9E%93%E1%9F%92%E1%9E%9B%E1%9F%81", None).0,
+            409
+        );
 
         // The audit log: what happened, intact; an edit is found.
         assert_eq!(server.get("analyst", "/v1/audit").0, 403);

@@ -146,9 +146,10 @@ impl Store {
 
     /// Revokes the tenant's keys starting with `prefix`; returns how many.
     pub async fn revoke_keys(&self, tenant: &str, prefix: &str, actor: &str) -> Result<u64> {
-        if prefix.len() < PREFIX {
+        // A key is ASCII: a prefix that is not (or is too short) names no key.
+        let Some(prefix) = prefix.get(..PREFIX).filter(|p| p.is_ascii()) else {
             return Err(StoreError::Conflict(format!("give at least the key's first {PREFIX} characters")));
-        }
+        };
         let _writing = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let now = now_millis();
@@ -157,21 +158,13 @@ impl Store {
         )
         .bind(now)
         .bind(tenant)
-        .bind(&prefix[..PREFIX])
+        .bind(prefix)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if done > 0 {
-            audit::record(
-                &mut tx,
-                tenant,
-                now,
-                actor,
-                "key.revoke",
-                &format!("key/{}", &prefix[..PREFIX]),
-                &serde_json::json!({}),
-            )
-            .await?;
+            audit::record(&mut tx, tenant, now, actor, "key.revoke", &format!("key/{prefix}"), &serde_json::json!({}))
+                .await?;
         }
         tx.commit().await?;
         Ok(done)

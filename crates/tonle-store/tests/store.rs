@@ -73,6 +73,8 @@ async fn keys_authenticate_their_tenant_and_role_until_revoked() {
         assert_eq!(store.revoke_keys("bank-a", &key[..12], "cli").await.expect("revoke"), 1);
         assert_eq!(store.authenticate(&key).await.expect("lookup"), None, "{}", t.name);
         assert!(store.keys("bank-a").await.expect("list")[0].revoked_at.is_some());
+        // A prefix of many-byte characters is refused, not cut inside a character.
+        assert!(matches!(store.revoke_keys("bank-a", "ទន្លេទន្លេ", "cli").await, Err(StoreError::Conflict(_))));
     }
 }
 
