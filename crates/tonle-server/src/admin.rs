@@ -152,7 +152,8 @@ pub async fn audit_entries(
     Params(query): Params<AuditQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Audit)?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = crate::work::bounded("limit", query.limit, 1, 1000)?.unwrap_or(100);
+    crate::work::bounded("after", query.after, 0, i64::MAX)?;
     let entries = state.store.audit_entries(&principal.tenant, query.after.unwrap_or(0), limit).await?;
     Ok(Json(serde_json::json!({ "entries": entries })))
 }

@@ -294,24 +294,31 @@ fn roles_with(permission: &str) -> &'static str {
 }
 
 fn query_parameters(operation: &str) -> Vec<Value> {
-    let names: &[(&str, &str)] = match operation {
-        "listAlerts" => &[
-            ("status", "string"),
-            ("assignee", "string"),
-            ("account", "string"),
-            ("decision", "string"),
-            ("case", "integer"),
-            ("after", "integer"),
-            ("limit", "integer"),
+    let status = |values: &[&str]| json!({"type": "string", "enum": values});
+    let text = json!({"type": "string"});
+    let id = json!({"type": "integer", "format": "int64", "minimum": 1});
+    let after = json!({"type": "integer", "format": "int64", "minimum": 0});
+    let limit = json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1000});
+    let names: Vec<(&str, Value)> = match operation {
+        "listAlerts" => vec![
+            ("status", status(&["open", "closed"])),
+            ("assignee", text.clone()),
+            ("account", text),
+            ("decision", status(&["allow", "review", "step-up", "hold", "block"])),
+            ("case", id),
+            ("after", after),
+            ("limit", limit),
         ],
-        "listCases" => &[("status", "string"), ("limit", "integer")],
-        "listFreezes" => &[("status", "string")],
-        "listAudit" => &[("after", "integer"), ("limit", "integer")],
-        _ => &[],
+        "listCases" => {
+            vec![("status", status(&["open", "investigating", "escalated", "reported", "closed"])), ("limit", limit)]
+        }
+        "listFreezes" => vec![("status", status(&["pending", "approved", "rejected"]))],
+        "listAudit" => vec![("after", after), ("limit", limit)],
+        _ => Vec::new(),
     };
     names
-        .iter()
-        .map(|(name, ty)| json!({"name": name, "in": "query", "required": false, "schema": {"type": ty}}))
+        .into_iter()
+        .map(|(name, schema)| json!({"name": name, "in": "query", "required": false, "schema": schema}))
         .collect()
 }
 

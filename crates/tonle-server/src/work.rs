@@ -64,6 +64,14 @@ fn given(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
+/// Refuses an integer query parameter outside `low..=high`.
+pub fn bounded(field: &str, value: Option<i64>, low: i64, high: i64) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(v) if v < low || v > high => Err(ApiError::invalid(field, format!("{v} is outside {low} to {high}"))),
+        other => Ok(other),
+    }
+}
+
 fn parse<T>(
     field: &str,
     value: &str,
@@ -99,6 +107,9 @@ pub async fn list_alerts(
         decision: given(query.decision),
         ..query
     };
+    bounded("limit", query.limit, 1, 1000)?;
+    bounded("after", query.after, 0, i64::MAX)?;
+    bounded("case", query.case, 1, i64::MAX)?;
     if let Some(status) = &query.status {
         if status != "open" && status != "closed" {
             return Err(ApiError::invalid("status", format!("{status:?}: expected open or closed")));
@@ -190,6 +201,7 @@ pub async fn list_cases(
     Params(query): Params<CaseQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Read)?;
+    bounded("limit", query.limit, 1, 1000)?;
     let status = given(query.status).map(|s| parse("status", &s, str::parse::<CaseStatus>)).transpose()?;
     let cases = state.store.cases(&principal.tenant, status, query.limit.unwrap_or(100)).await?;
     Ok(Json(serde_json::json!({ "cases": cases })))

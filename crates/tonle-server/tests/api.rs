@@ -239,6 +239,7 @@ fn analysts_work_alerts_and_cases() {
         // An empty value is no filter.
         assert_eq!(server.get("analyst", "/v1/alerts?status=&decision=").1["alerts"].as_array().map(Vec::len), Some(3));
         assert_eq!(server.get("analyst", "/v1/alerts?limit=99999999999999999999").0, 400);
+        assert_eq!(server.get("analyst", "/v1/alerts?limit=0").1["error"]["field"], "limit");
         assert_eq!(server.get("analyst", "/v1/alerts?colour=red").0, 400);
         let (status, one) = server.get("analyst", "/v1/alerts/1");
         assert_eq!((status, one["decision"]["decision"].as_str()), (200, Some("review")));
