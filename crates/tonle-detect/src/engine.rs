@@ -405,6 +405,15 @@ impl Engine {
         self.graph.as_ref()
     }
 
+    /// An account's window features now (at the latest event time seen), computed exactly without changing
+    /// the state, with the store's horizons (ms); `None` when the account is unknown or the engine tracks no
+    /// account role.
+    pub fn account_features(&self, account: &str) -> Option<(Vec<i64>, crate::features::EntityFeatures)> {
+        let now = self.store.watermark()?;
+        let features = self.store.peek(crate::features::EntityKind::Account, account, now)?;
+        Some((self.store.horizons().to_vec(), features))
+    }
+
     /// The version of the rule set that took the last decision (before any, the one that will take the
     /// next, unless a reload is pending); recorded with every decision.
     pub fn ruleset_version(&self) -> &str {

@@ -4,7 +4,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use proptest::prelude::*;
-use tonle_detect::features::{EventKeys, FeatureError, FeatureStore, Role, SideFeatures, Snapshot, WindowConfig};
+use tonle_detect::features::{
+    EntityKind, EventKeys, FeatureError, FeatureStore, Role, SideFeatures, Snapshot, WindowConfig,
+};
 
 const MINUTE: i64 = 60_000;
 const HORIZONS: [i64; 3] = [5 * MINUTE, 30 * MINUTE, 120 * MINUTE];
@@ -200,6 +202,47 @@ proptest! {
             store.observe(&keys, &mut snapshot).unwrap();
             naive.check(k, &snapshot)?;
         }
+        // Afterwards, every account's features at the latest time, read without changing anything.
+        let now = events.iter().map(|e| e.time).max().unwrap();
+        prop_assert_eq!(store.watermark(), Some(now));
+        let accounts: std::collections::BTreeSet<&str> =
+            events.iter().flat_map(|e| [e.keys[0].as_deref(), e.keys[1].as_deref()]).flatten().collect();
+        for account in accounts {
+            let peeked = store.peek(EntityKind::Account, account, now).unwrap();
+            let times: Vec<i64> = (0..events.len())
+                .flat_map(|j| (0..2).map(move |s| (j, s)))
+                .filter(|(j, s)| events[*j].keys[*s].as_deref() == Some(account))
+                .map(|(j, _)| events[j].time)
+                .collect();
+            prop_assert_eq!(peeked.first_seen, *times.iter().min().unwrap());
+            prop_assert_eq!(peeked.since_last, Some(now - times.iter().max().unwrap()));
+            for (h, horizon) in horizons.iter().enumerate() {
+                for side_wanted in 0..2 {
+                    let mut want = SideFeatures::default();
+                    let mut cps: Vec<&str> = Vec::new();
+                    for (j, e) in events.iter().enumerate() {
+                        for s in 0..2 {
+                            if e.keys[s].as_deref() != Some(account) || side(s) != side_wanted || e.time <= now - horizon {
+                                continue;
+                            }
+                            want.count += 1;
+                            want.sum += e.amount;
+                            if maxima[h][side_wanted] {
+                                want.max = want.max.max(e.amount);
+                            }
+                            want.new_counterparties += naive.new[j][s] as u32;
+                            let cp = counterparty(e, s);
+                            if !cps.contains(&cp) {
+                                cps.push(cp);
+                            }
+                        }
+                    }
+                    want.distinct = cps.len() as u32;
+                    prop_assert_eq!(peeked.windows[h][side_wanted], want, "peek {} horizon {} side {}", account, h, side_wanted);
+                }
+            }
+        }
+        prop_assert!(store.peek(EntityKind::Account, "nobody", now).is_none());
     }
 }
 

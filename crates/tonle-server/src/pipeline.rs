@@ -92,6 +92,8 @@ pub struct AccountView {
     pub received: u32,
     /// Log seqs of its latest transactions, newest first (at most [`RECENT`]).
     pub recent: Vec<i64>,
+    /// Its window features now, from the engine (when the engine tracks accounts).
+    pub features: Option<serde_json::Value>,
 }
 
 impl AccountMemory {
@@ -120,6 +122,7 @@ impl AccountMemory {
             paid: self.paid,
             received: self.received,
             recent,
+            features: None,
         }
     }
 }
@@ -294,7 +297,16 @@ impl Worker {
                 let _ = reply.send(answer);
             }
             Job::Account { account, reply } => {
-                let _ = reply.send(self.accounts.get(account.as_str()).map(AccountMemory::view));
+                let base = self.setup.fx.base();
+                let engine = self.engine.as_ref().expect("the engine exists outside rebuild");
+                let view = self.accounts.get(account.as_str()).map(|memory| {
+                    let mut view = memory.view();
+                    view.features = engine
+                        .account_features(&account)
+                        .map(|(horizons, features)| features_json(&horizons, &features, base));
+                    view
+                });
+                let _ = reply.send(view);
             }
             Job::Check { text, origin, reply } => {
                 let answer = match self.engine().reloader().check(&text, &origin) {
@@ -607,6 +619,44 @@ impl Job {
             _ => 1,
         }
     }
+}
+
+/// A horizon in ms as the rule language writes it (`10m`, `24h`, `7d`).
+fn horizon_name(ms: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    for (unit, name) in UNITS {
+        // Days only from 2 on, so that a day reads 24h as in the rule language's feature names.
+        if ms % unit == 0 && (name != "d" || ms / unit >= 2) {
+            return format!("{}{name}", ms / unit);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// An account's window features as JSON: per horizon and side, counts and amounts in the base currency's
+/// minor units.
+fn features_json(
+    horizons: &[i64],
+    features: &tonle_detect::features::EntityFeatures,
+    base: tonle_core::Currency,
+) -> serde_json::Value {
+    let mut windows = serde_json::Map::new();
+    for (h, horizon) in horizons.iter().enumerate() {
+        let side = |s: usize| {
+            let f = &features.windows[h][s];
+            serde_json::json!({
+                "count": f.count, "sum_minor": f.sum, "max_minor": f.max, "distinct": f.distinct,
+                "new_counterparties": f.new_counterparties
+            })
+        };
+        windows.insert(horizon_name(*horizon), serde_json::json!({"out": side(0), "in": side(1)}));
+    }
+    serde_json::json!({
+        "currency": base.to_string(),
+        "first_seen": features.first_seen,
+        "since_last_ms": features.since_last,
+        "windows": windows,
+    })
 }
 
 /// A frozen debtor's payment is blocked, whatever the rules said, with the freeze as its reason.

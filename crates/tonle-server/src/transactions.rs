@@ -168,9 +168,10 @@ pub async fn account(
         "account": id,
         "frozen": frozen.map(|(_, request)| serde_json::json!({"freeze_request": request})),
         "pending_requests": pending,
-        "activity": known.map(|view| serde_json::json!({
+        "activity": known.as_ref().map(|view| serde_json::json!({
             "first_seen": view.first_seen, "last_seen": view.last_seen, "paid": view.paid, "received": view.received
         })),
+        "features": known.and_then(|view| view.features),
         "open_alerts": alerts,
         "recent": recent,
     });

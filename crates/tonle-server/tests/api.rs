@@ -222,6 +222,8 @@ fn transactions_are_decided_once_with_reasons_and_bad_ones_are_named() {
             (Some(1), Some(1))
         );
         assert_eq!(account["recent"][0]["decision"]["decision"], "hold");
+        // These rules read no account windows, so the engine keeps none to show.
+        assert!(account["features"].is_null(), "{account}");
         assert_eq!(server.get("analyst", "/v1/accounts/NOBODY").0, 404);
     }
 }

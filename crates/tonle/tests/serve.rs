@@ -214,6 +214,9 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
         (Some(3), Some(3)),
         "{watched}"
     );
+    // Its windows, read without deciding anything: three payments out within the hour.
+    assert_eq!(watched["features"]["windows"]["1h"]["out"]["count"], 3, "{watched}");
+    assert_eq!(watched["features"]["windows"]["1h"]["out"]["sum_minor"], 7500);
     // The freeze is still in force; alerts and cases are as they were.
     let (_, blocked) = call(&base, &ingest, "POST", "/v1/transactions", Some(tx(900_011, "MULE", 4))).expect("answer");
     assert_eq!(blocked["decision"], "block", "{blocked}");

@@ -340,6 +340,27 @@ impl FeatureStore {
         &self.horizons
     }
 
+    /// The latest event time seen, if any event was.
+    pub fn watermark(&self) -> Option<i64> {
+        (self.watermark != i64::MIN).then_some(self.watermark)
+    }
+
+    /// An entity's features at time `t` (at most the latest event time seen, and within the lateness bound of
+    /// it, so that its chain still reaches every window), computed exactly by walking its events without
+    /// changing anything: what an analyst's profile of an account shows. `since_last` is the time since its
+    /// latest event at or before `t`. `None` when the entity is not known (never seen, or of a role the store
+    /// does not track).
+    pub fn peek(&self, kind: EntityKind, key: &str, t: i64) -> Option<EntityFeatures> {
+        let id = *self.ids[kind as usize].get(key)?;
+        let entity = &self.entities[id as usize];
+        if entity.first_seen == i64::MAX {
+            return None;
+        }
+        let mut features = self.scan(id, t);
+        features.since_last = self.latest_at_or_before(entity, t).map(|latest| t - latest);
+        Some(features)
+    }
+
     fn intern(&mut self, kind: EntityKind, key: &str) -> Result<u32, FeatureError> {
         let map = &mut self.ids[kind as usize];
         if let Some(id) = map.get(key) {
