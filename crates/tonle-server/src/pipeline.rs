@@ -594,8 +594,15 @@ impl Writer {
                     }
                     Slot::Logged(id) => {
                         self.metrics.duplicate();
-                        match self.runtime.block_on(self.store.transaction(&self.tenant, &id)) {
-                            Ok(Some(stored)) => Ok(answer(&stored.logged, stored.seq, None, true)),
+                        let logged = self.runtime.block_on(async {
+                            let Some(stored) = self.store.transaction(&self.tenant, &id).await? else {
+                                return Ok(None);
+                            };
+                            let alert = self.store.alert_for(&self.tenant, stored.seq).await?;
+                            Ok::<_, tonle_store::StoreError>(Some((stored, alert)))
+                        });
+                        match logged {
+                            Ok(Some((stored, alert))) => Ok(answer(&stored.logged, stored.seq, alert, true)),
                             Ok(None) => Err(ItemError {
                                 status: 500,
                                 message: format!("transaction {id} is missing from the log"),

@@ -169,6 +169,7 @@ fn transactions_are_decided_once_with_reasons_and_bad_ones_are_named() {
         // The same id again: the logged decision, not a second one.
         let (status, again) = server.post("ingest", "/v1/transactions", &tx("T2", "ACC2", "99.00"));
         assert_eq!(status, 200);
+        assert_eq!(again["alert_id"], 1, "the alert it raised");
         assert_eq!(
             (again["decision"].as_str(), again["seq"].as_i64(), again["duplicate"].as_bool()),
             (Some("review"), Some(2), Some(true))

@@ -188,6 +188,16 @@ impl Store {
         row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
     }
 
+    /// The alert raised for the transaction at `tx_seq` in the log, if one was.
+    pub async fn alert_for(&self, tenant: &str, tx_seq: i64) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM alerts WHERE tenant = $1 AND tx_seq = $2")
+            .bind(tenant)
+            .bind(tx_seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
     /// Alerts matching the filter, by number.
     pub async fn alerts(&self, tenant: &str, filter: &AlertFilter) -> Result<Vec<Alert>> {
         let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id > $2");

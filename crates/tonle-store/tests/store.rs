@@ -98,6 +98,8 @@ async fn the_log_keeps_order_refuses_a_second_id_and_raises_alerts() {
         assert_eq!(page.iter().map(|s| s.logged.tx_id.as_str()).collect::<Vec<_>>(), vec!["t2", "t3"]);
         let t2 = store.transaction("bank-a", "t2").await.expect("lookup").expect("logged");
         assert_eq!(t2.logged, logged("t2", "ACC2", "review"));
+        assert_eq!(store.alert_for("bank-a", 2).await.expect("alert"), Some(1));
+        assert_eq!(store.alert_for("bank-a", 1).await.expect("alert"), None);
         let at = store.transactions_at("bank-a", &[3, 1, 99]).await.expect("by seq");
         assert_eq!(at.iter().map(|s| s.logged.tx_id.as_str()).collect::<Vec<_>>(), vec!["t3", "t1"]);
         let open = store
