@@ -157,21 +157,21 @@ impl Pipeline {
             runtime: runtime.clone(),
             poisoned: Arc::clone(&poisoned),
         };
-        let mut worker = Worker {
+        let Replayed { engine, seen, accounts, frozen, next_seq } = replay(tenant, &store, &setup, &runtime)?;
+        let worker = Worker {
             tenant: tenant.to_owned(),
             store,
             setup,
             metrics,
             runtime,
-            engine: None,
-            seen: FxHashSet::default(),
-            frozen: FxHashMap::default(),
-            accounts: FxHashMap::default(),
-            next_seq: 1,
+            engine,
+            seen,
+            frozen,
+            accounts,
+            next_seq,
             writes,
             poisoned,
         };
-        worker.rebuild()?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new().name(format!("tonle-write-{tenant}")).spawn(move || writer.run(written))?;
         std::thread::Builder::new().name(format!("tonle-{tenant}")).spawn(move || worker.run(queue))?;
@@ -222,8 +222,7 @@ struct Worker {
     setup: Arc<EngineSetup>,
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
-    /// `None` only while being rebuilt.
-    engine: Option<Engine>,
+    engine: Engine,
     /// Every transaction id in the log.
     seen: FxHashSet<CompactString>,
     /// Frozen accounts and the approved request that froze each.
@@ -293,12 +292,12 @@ impl Worker {
                 // The log must hold everything decided so far before it is replayed.
                 self.drain();
                 let answer =
-                    self.rebuild().map(|()| self.engine().ruleset_version().to_owned()).map_err(|e| format!("{e:#}"));
+                    self.rebuild().map(|()| self.engine.ruleset_version().to_owned()).map_err(|e| format!("{e:#}"));
                 let _ = reply.send(answer);
             }
             Job::Account { account, reply } => {
                 let base = self.setup.fx.base();
-                let engine = self.engine.as_ref().expect("the engine exists outside rebuild");
+                let engine = &self.engine;
                 let view = self.accounts.get(account.as_str()).map(|memory| {
                     let mut view = memory.view();
                     view.features = engine
@@ -309,7 +308,7 @@ impl Worker {
                 let _ = reply.send(view);
             }
             Job::Check { text, origin, reply } => {
-                let answer = match self.engine().reloader().check(&text, &origin) {
+                let answer = match self.engine.reloader().check(&text, &origin) {
                     Ok(version) => Ok(version),
                     // A set reading roles this engine does not track is fine: switching to it rebuilds the
                     // engine. Check it on a fresh engine instead.
@@ -320,10 +319,6 @@ impl Worker {
                 let _ = reply.send(answer);
             }
         }
-    }
-
-    fn engine(&mut self) -> &mut Engine {
-        self.engine.as_mut().expect("the engine exists outside rebuild")
     }
 
     /// Decides a group and hands it to the writer, which writes it and answers it while the next group is
@@ -381,10 +376,11 @@ impl Worker {
     /// engine from the log (the engine had folded in transactions the log does not hold).
     fn recover(&mut self) {
         self.drain();
-        if let Err(error) = self.rebuild() {
-            eprintln!("tonle: tenant {}: rebuilding the engine failed: {error:#}", self.tenant);
+        match self.rebuild() {
+            Ok(()) => self.poisoned.store(false, Ordering::Release),
+            // Still poisoned: this group and the next are refused, and the next tries again.
+            Err(error) => eprintln!("tonle: tenant {}: rebuilding the engine failed: {error:#}", self.tenant),
         }
-        self.poisoned.store(false, Ordering::Release);
     }
 
     /// Waits until every group sent to the writer is written and answered.
@@ -398,7 +394,7 @@ impl Worker {
     /// Decides one new transaction: its log entry and its alert.
     fn decide(&mut self, labelled: &LabelledTransaction) -> Result<(LoggedTransaction, Option<NewAlert>), ItemError> {
         let tx = &labelled.tx;
-        let engine = self.engine.as_mut().expect("the engine exists outside rebuild");
+        let engine = &mut self.engine;
         let mut outcome =
             engine.decide(tx).map_err(|e| ItemError { status: 422, message: e.to_string(), field: None })?;
         if let Some(&freeze) = self.frozen.get(tx.debtor.account.as_str()) {
@@ -415,7 +411,13 @@ impl Worker {
         });
         // The logged body has no label: the ground truth is not the server's business.
         let body = tonle_formats::native::jsonl::encode_object(&LabelledTransaction { tx: tx.clone(), label: None });
-        self.remember(tx.debtor.account.as_str(), tx.creditor.account.as_str(), self.next_seq, tx.time.millis());
+        remember(
+            &mut self.accounts,
+            tx.debtor.account.as_str(),
+            tx.creditor.account.as_str(),
+            self.next_seq,
+            tx.time.millis(),
+        );
         self.next_seq += 1;
         Ok((
             LoggedTransaction {
@@ -432,73 +434,101 @@ impl Worker {
         ))
     }
 
-    /// Notes a logged (or about to be) transaction in its two accounts' memories.
-    fn remember(&mut self, debtor: &str, creditor: &str, seq: i64, time: i64) {
-        self.accounts.entry(CompactString::from(debtor)).or_default().note(seq, time, true);
-        self.accounts.entry(CompactString::from(creditor)).or_default().note(seq, time, false);
-    }
-
-    /// Builds the engine from the tenant's rule sets and replays the whole log through it; reloads the frozen
-    /// accounts.
+    /// Rebuilds the engine and what the pipeline remembers from the store ([`replay`]); on failure keeps them
+    /// as they were.
     fn rebuild(&mut self) -> anyhow::Result<()> {
-        let started = Instant::now();
-        self.engine = None;
-        let store = Arc::clone(&self.store);
-        let tenant = self.tenant.clone();
-        let (live, shadow, frozen) = self.runtime.block_on(async {
-            anyhow::Ok((
-                store.ruleset_in(&tenant, RuleSetMode::Live).await?,
-                store.ruleset_in(&tenant, RuleSetMode::Shadow).await?,
-                store.frozen_accounts(&tenant).await?,
-            ))
-        })?;
-        let (text, origin) = match &live {
-            Some(set) => (set.body.clone(), format!("rule set {} of tenant {tenant}", set.version)),
-            None => self.setup.rules.clone(),
-        };
-        let text = match &shadow {
-            Some(shadow) => with_shadow(&text, &shadow.body)
-                .map_err(|e| anyhow::anyhow!("{origin} with shadow set {}: {e}", shadow.version))?,
-            None => text,
-        };
-        let mut engine = self.setup.engine(&text, &origin)?;
-        self.frozen = frozen.into_iter().collect();
-        self.seen.clear();
-        self.accounts.clear();
-        self.next_seq = 1;
-        let mut after = 0;
-        const PAGE: i64 = 20_000;
-        loop {
-            let page = self.runtime.block_on(store.log_page(&tenant, after, PAGE))?;
-            for stored in &page {
-                let labelled = tonle_formats::native::jsonl::decode_object(&stored.logged.body).map_err(|e| {
-                    anyhow::anyhow!("log entry {} of tenant {tenant}: field {}: {}", stored.seq, e.column, e.message)
-                })?;
-                // Only the state is rebuilt: the logged decision stands. A transaction the engine refuses now
-                // (the rates changed since it was accepted) is left out of the state, with a warning.
-                if let Err(error) = engine.decide(&labelled.tx) {
-                    eprintln!("tonle: tenant {tenant}: replaying log entry {}: {error}", stored.seq);
-                }
-                self.seen.insert(CompactString::from(stored.logged.tx_id.as_str()));
-                let logged = &stored.logged;
-                self.remember(&logged.debtor_account, &logged.creditor_account, stored.seq, logged.event_time);
-                self.next_seq = stored.seq + 1;
-                after = stored.seq;
-            }
-            if (page.len() as i64) < PAGE {
-                break;
-            }
-        }
-        if !self.seen.is_empty() {
-            eprintln!(
-                "tonle: tenant {tenant}: replayed {} logged transactions in {:.1} s",
-                self.seen.len(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-        self.engine = Some(engine);
+        let Replayed { engine, seen, accounts, frozen, next_seq } =
+            replay(&self.tenant, &self.store, &self.setup, &self.runtime)?;
+        (self.engine, self.seen, self.accounts, self.frozen, self.next_seq) =
+            (engine, seen, accounts, frozen, next_seq);
         Ok(())
     }
+}
+
+/// Notes a logged (or about to be) transaction in its two accounts' memories.
+fn remember(accounts: &mut FxHashMap<CompactString, AccountMemory>, debtor: &str, creditor: &str, seq: i64, time: i64) {
+    accounts.entry(CompactString::from(debtor)).or_default().note(seq, time, true);
+    accounts.entry(CompactString::from(creditor)).or_default().note(seq, time, false);
+}
+
+/// A tenant's engine and the pipeline's memory, rebuilt from the store.
+struct Replayed {
+    engine: Engine,
+    seen: FxHashSet<CompactString>,
+    accounts: FxHashMap<CompactString, AccountMemory>,
+    frozen: FxHashMap<String, i64>,
+    next_seq: i64,
+}
+
+/// Builds a tenant's engine from its live (and shadow) rule set, or the server's, and replays its whole log
+/// through it; reads its frozen accounts.
+fn replay(
+    tenant: &str,
+    store: &Store,
+    setup: &EngineSetup,
+    runtime: &tokio::runtime::Handle,
+) -> anyhow::Result<Replayed> {
+    let started = Instant::now();
+    let (live, shadow, frozen) = runtime.block_on(async {
+        anyhow::Ok((
+            store.ruleset_in(tenant, RuleSetMode::Live).await?,
+            store.ruleset_in(tenant, RuleSetMode::Shadow).await?,
+            store.frozen_accounts(tenant).await?,
+        ))
+    })?;
+    let (text, origin) = match &live {
+        Some(set) => (set.body.clone(), format!("rule set {} of tenant {tenant}", set.version)),
+        None => setup.rules.clone(),
+    };
+    let text = match &shadow {
+        Some(shadow) => with_shadow(&text, &shadow.body)
+            .map_err(|e| anyhow::anyhow!("{origin} with shadow set {}: {e}", shadow.version))?,
+        None => text,
+    };
+    let mut replayed = Replayed {
+        engine: setup.engine(&text, &origin)?,
+        seen: FxHashSet::default(),
+        accounts: FxHashMap::default(),
+        frozen: frozen.into_iter().collect(),
+        next_seq: 1,
+    };
+    let mut after = 0;
+    const PAGE: i64 = 20_000;
+    loop {
+        let page = runtime.block_on(store.log_page(tenant, after, PAGE))?;
+        for stored in &page {
+            let logged = &stored.logged;
+            let labelled = tonle_formats::native::jsonl::decode_object(&logged.body).map_err(|e| {
+                anyhow::anyhow!("log entry {} of tenant {tenant}: field {}: {}", stored.seq, e.column, e.message)
+            })?;
+            // Only the state is rebuilt: the logged decision stands. A transaction the engine refuses now (the
+            // rates changed since it was accepted) is left out of the state, with a warning.
+            if let Err(error) = replayed.engine.decide(&labelled.tx) {
+                eprintln!("tonle: tenant {tenant}: replaying log entry {}: {error}", stored.seq);
+            }
+            replayed.seen.insert(CompactString::from(logged.tx_id.as_str()));
+            remember(
+                &mut replayed.accounts,
+                &logged.debtor_account,
+                &logged.creditor_account,
+                stored.seq,
+                logged.event_time,
+            );
+            replayed.next_seq = stored.seq + 1;
+            after = stored.seq;
+        }
+        if (page.len() as i64) < PAGE {
+            break;
+        }
+    }
+    if !replayed.seen.is_empty() {
+        eprintln!(
+            "tonle: tenant {tenant}: replayed {} logged transactions in {:.1} s",
+            replayed.seen.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(replayed)
 }
 
 /// What the writer is given.

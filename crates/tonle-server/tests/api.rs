@@ -478,3 +478,28 @@ fn every_documented_route_is_routed_and_the_system_routes_answer() {
     assert_eq!((status, body["error"]["status"].as_i64()), (404, Some(404)));
     let _ = Arc::clone(&server.running.as_ref().expect("running").state);
 }
+
+#[test]
+fn a_failed_write_accepts_nothing_and_the_engine_is_rebuilt_from_the_log() {
+    let server = Server::start(None);
+    let pool = server.running.as_ref().expect("running").state.store.pool().clone();
+    let sql = |statement: &'static str| {
+        server.runtime.block_on(async { sqlx::query(statement).execute(&pool).await.expect("statement") });
+    };
+    assert_eq!(server.post("ingest", "/v1/transactions", &tx("T1", "ACC1", "20000.00")).1["seq"], 1);
+    // The log refuses every write (as a full disk would).
+    sql("CREATE TRIGGER refuse BEFORE INSERT ON transactions BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    let (status, error) = server.post("ingest", "/v1/transactions", &tx("T2", "ACC1", "20000.00"));
+    assert_eq!(status, 503, "{error}");
+    assert!(error["error"]["message"].as_str().is_some_and(|m| m.contains("nothing of this request was accepted")));
+    let (status, _) = server.post("ingest", "/v1/transactions", &tx("T3", "ACC1", "20000.00"));
+    assert_eq!(status, 503);
+    sql("DROP TRIGGER refuse");
+    // Nothing of the failed requests was kept: T2 is decided now, as new, right after T1.
+    let (status, again) = server.post("ingest", "/v1/transactions", &tx("T2", "ACC1", "20000.00"));
+    assert_eq!((status, again["seq"].as_i64(), again["duplicate"].as_bool()), (200, Some(2), Some(false)), "{again}");
+    let (_, account) = server.get("analyst", "/v1/accounts/ACC1");
+    assert_eq!(account["activity"]["paid"], 2, "{account}");
+    let (_, report) = server.get("auditor", "/v1/audit/verify");
+    assert_eq!(report["intact"], true, "{report}");
+}
