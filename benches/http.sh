@@ -5,9 +5,10 @@
 #   benches/http.sh [TONLE_BINARY]     (default: target/release/tonle, built first if missing)
 #
 # Simulates the demo scenario (native JSON Lines and its exchange rates), starts `tonle serve` on a
-# fresh embedded store (SQLite, synchronous commits) with the default rule set, then runs the load three
-# times, each against a fresh server: batches of 500 on 4 connections as fast as answered; single
-# transactions at 5,000 requests/s on 64 connections, open loop; and single transactions as fast as answered.
+# fresh embedded store (SQLite, synchronous commits) with the default rule set, then runs the load four
+# times, each against a fresh server: batches of 1,000 on 2 connections and of 500 on 4 connections, as fast as
+# answered; single transactions at 5,000 requests/s on 64 connections, open loop; and single transactions as
+# fast as answered.
 # Everything runs on loopback and stops by itself.
 #
 # The simulated bank makes about 7 payments a minute, so requests in flight on several connections carry event
@@ -43,6 +44,10 @@ stop_server() {
   kill "$server"
   wait "$server" 2>/dev/null || true
 }
+
+start_server
+"$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 1000 --connections 2 --seconds 20
+stop_server
 
 start_server
 "$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 500 --connections 4 --seconds 20
