@@ -73,7 +73,10 @@ pub struct AppState {
     pub setup: Arc<EngineSetup>,
     /// The metrics.
     pub metrics: Arc<Metrics>,
-    pipelines: tokio::sync::Mutex<HashMap<String, Pipeline>>,
+    /// The tenants' pipelines, read by every request.
+    pipelines: std::sync::RwLock<HashMap<String, Pipeline>>,
+    /// Held while a tenant's pipeline starts (its log replayed), so that it starts once.
+    starting: tokio::sync::Mutex<()>,
     /// Keys recently authenticated, by the key, with when they were looked up: a key's lookup costs a
     /// database query, and a payment switch sends thousands of requests a second with one key.
     keys: std::sync::Mutex<HashMap<String, (Principal, Instant)>>,
@@ -90,7 +93,8 @@ impl AppState {
             store: Arc::new(store),
             setup: Arc::new(setup),
             metrics: Arc::new(Metrics::default()),
-            pipelines: tokio::sync::Mutex::new(HashMap::new()),
+            pipelines: std::sync::RwLock::new(HashMap::new()),
+            starting: tokio::sync::Mutex::new(()),
             keys: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -125,9 +129,15 @@ impl AppState {
 
     /// The tenant's pipeline, started (its log replayed) on first use.
     pub async fn pipeline(&self, tenant: &str) -> Result<Pipeline, ApiError> {
-        let mut pipelines = self.pipelines.lock().await;
-        if let Some(pipeline) = pipelines.get(tenant) {
-            return Ok(pipeline.clone());
+        let running = |state: &AppState| {
+            state.pipelines.read().expect("the pipelines' lock is never poisoned").get(tenant).cloned()
+        };
+        if let Some(pipeline) = running(self) {
+            return Ok(pipeline);
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(pipeline) = running(self) {
+            return Ok(pipeline);
         }
         let (store, setup, metrics) = (Arc::clone(&self.store), Arc::clone(&self.setup), Arc::clone(&self.metrics));
         let runtime = tokio::runtime::Handle::current();
@@ -136,7 +146,10 @@ impl AppState {
             .await
             .map_err(|e| ApiError::unavailable(format!("starting the tenant's engine: {e}")))?
             .map_err(|e| ApiError::unavailable(format!("starting the tenant's engine: {e:#}")))?;
-        pipelines.insert(tenant.to_owned(), pipeline.clone());
+        self.pipelines
+            .write()
+            .expect("the pipelines' lock is never poisoned")
+            .insert(tenant.to_owned(), pipeline.clone());
         Ok(pipeline)
     }
 
