@@ -61,7 +61,7 @@ pub async fn set_ruleset_mode(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let principal = caller.require(Permission::Administer)?;
     let tenant = &principal.tenant;
-    let mode = RuleSetMode::parse(&body.mode).map_err(|e| ApiError::invalid("mode", e.to_string()))?;
+    let mode = body.mode.parse::<RuleSetMode>().map_err(|e| ApiError::invalid("mode", e.to_string()))?;
     let before = state.store.rulesets(tenant).await?;
     before
         .iter()

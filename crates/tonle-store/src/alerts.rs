@@ -1,8 +1,6 @@
 //! Alerts: one per transaction decided review or worse, worked by analysts: assigned, closed with a
 //! disposition, grouped into cases.
 
-use std::str::FromStr;
-
 use serde::Serialize;
 
 use crate::{audit, now_millis, Result, Store, StoreError};
@@ -21,8 +19,7 @@ pub struct NewAlert {
 }
 
 /// How an alert was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
     /// Suspicious indeed (and reported, or escalated to a case).
     TruePositive,
@@ -34,30 +31,12 @@ pub enum Disposition {
     Duplicate,
 }
 
-const DISPOSITIONS: [(Disposition, &str); 4] = [
-    (Disposition::TruePositive, "true-positive"),
-    (Disposition::FalsePositive, "false-positive"),
-    (Disposition::Benign, "benign"),
-    (Disposition::Duplicate, "duplicate"),
-];
-
-impl Disposition {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        DISPOSITIONS[self as usize].1
-    }
-}
-
-impl FromStr for Disposition {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Disposition> {
-        DISPOSITIONS.iter().find(|(_, name)| *name == s).map(|(d, _)| *d).ok_or_else(|| {
-            StoreError::Conflict(format!(
-                "unknown disposition {s:?} (expected true-positive, false-positive, benign or duplicate)"
-            ))
-        })
-    }
-}
+stored_names!(Disposition, "disposition", {
+    TruePositive => "true-positive",
+    FalsePositive => "false-positive",
+    Benign => "benign",
+    Duplicate => "duplicate",
+});
 
 /// An alert.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,15 +1,12 @@
 //! Cases: alerts grouped for an investigation, with notes and evidence, through a status workflow.
 
-use std::str::FromStr;
-
 use serde::Serialize;
 
 use crate::alerts::Alert;
 use crate::{audit, check_name, next_number, now_millis, AlertFilter, Result, Store, StoreError};
 
 /// Where a case is in its workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseStatus {
     /// Made, not yet worked.
     Open,
@@ -23,20 +20,15 @@ pub enum CaseStatus {
     Closed,
 }
 
-const STATUSES: [(CaseStatus, &str); 5] = [
-    (CaseStatus::Open, "open"),
-    (CaseStatus::Investigating, "investigating"),
-    (CaseStatus::Escalated, "escalated"),
-    (CaseStatus::Reported, "reported"),
-    (CaseStatus::Closed, "closed"),
-];
+stored_names!(CaseStatus, "case status", {
+    Open => "open",
+    Investigating => "investigating",
+    Escalated => "escalated",
+    Reported => "reported",
+    Closed => "closed",
+});
 
 impl CaseStatus {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        STATUSES[self as usize].1
-    }
-
     /// The statuses a case may move to from this one.
     pub fn next(self) -> &'static [CaseStatus] {
         use CaseStatus::*;
@@ -47,17 +39,6 @@ impl CaseStatus {
             Reported => &[Closed],
             Closed => &[Investigating],
         }
-    }
-}
-
-impl FromStr for CaseStatus {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<CaseStatus> {
-        STATUSES.iter().find(|(_, name)| *name == s).map(|(c, _)| *c).ok_or_else(|| {
-            StoreError::Conflict(format!(
-                "unknown case status {s:?} (expected open, investigating, escalated, reported or closed)"
-            ))
-        })
     }
 }
 

@@ -7,8 +7,7 @@ use serde::Serialize;
 use crate::{audit, check_name, next_number, now_millis, Result, Store, StoreError};
 
 /// Freeze or unfreeze.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FreezeAction {
     /// Block the account's debits.
     Freeze,
@@ -16,27 +15,10 @@ pub enum FreezeAction {
     Unfreeze,
 }
 
-impl FreezeAction {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FreezeAction::Freeze => "freeze",
-            FreezeAction::Unfreeze => "unfreeze",
-        }
-    }
-
-    fn parse(s: &str) -> Result<FreezeAction> {
-        match s {
-            "freeze" => Ok(FreezeAction::Freeze),
-            "unfreeze" => Ok(FreezeAction::Unfreeze),
-            other => Err(StoreError::Corrupt(format!("freeze action {other:?}"))),
-        }
-    }
-}
+stored_names!(FreezeAction, "freeze action", { Freeze => "freeze", Unfreeze => "unfreeze" });
 
 /// Where a request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FreezeStatus {
     /// Waiting for a second person.
     Pending,
@@ -46,24 +28,11 @@ pub enum FreezeStatus {
     Rejected,
 }
 
-impl FreezeStatus {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FreezeStatus::Pending => "pending",
-            FreezeStatus::Approved => "approved",
-            FreezeStatus::Rejected => "rejected",
-        }
-    }
+stored_names!(FreezeStatus, "freeze status", { Pending => "pending", Approved => "approved", Rejected => "rejected" });
 
-    fn parse(s: &str) -> Result<FreezeStatus> {
-        match s {
-            "pending" => Ok(FreezeStatus::Pending),
-            "approved" => Ok(FreezeStatus::Approved),
-            "rejected" => Ok(FreezeStatus::Rejected),
-            other => Err(StoreError::Corrupt(format!("freeze status {other:?}"))),
-        }
-    }
+/// A stored name read back that the store does not write: the database was edited.
+fn stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
+    text.parse().map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
 }
 
 /// A request to freeze or unfreeze an account.
@@ -98,9 +67,9 @@ fn freeze(
     Ok(Freeze {
         id,
         account,
-        action: FreezeAction::parse(&action)?,
+        action: stored("freeze action", &action)?,
         reason,
-        status: FreezeStatus::parse(&status)?,
+        status: stored("freeze status", &status)?,
         requested_by,
         requested_at,
         decided_by,

@@ -2,9 +2,6 @@
 //! A fast hash is enough here (unlike for passwords): a 256-bit random key cannot be guessed from its hash by
 //! trying candidates.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -25,41 +22,13 @@ pub enum Role {
     Auditor,
 }
 
-const ROLES: [(Role, &str); 5] = [
-    (Role::Ingest, "ingest"),
-    (Role::Analyst, "analyst"),
-    (Role::Supervisor, "supervisor"),
-    (Role::Admin, "admin"),
-    (Role::Auditor, "auditor"),
-];
-
-impl Role {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        ROLES[self as usize].1
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Role> {
-        ROLES.iter().find(|(_, name)| *name == s).map(|(role, _)| *role).ok_or_else(|| {
-            StoreError::Conflict(format!("unknown role {s:?} (expected ingest, analyst, supervisor, admin or auditor)"))
-        })
-    }
-}
-
-impl Serialize for Role {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
+stored_names!(Role, "role", {
+    Ingest => "ingest",
+    Analyst => "analyst",
+    Supervisor => "supervisor",
+    Admin => "admin",
+    Auditor => "auditor",
+});
 
 /// Who a key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

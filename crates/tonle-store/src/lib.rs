@@ -9,6 +9,46 @@
 //! per-tenant numbering and the hash chains safe without database-specific locking. Every change of state
 //! writes its audit entry in the same database transaction as the change.
 
+/// Gives an enum stored as text its names: `as_str`, `Display`, `Serialize` as the name, and `FromStr` whose
+/// error ([`StoreError::Conflict`]) lists the names; `$what` names the kind in that error.
+macro_rules! stored_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The name it is stored and sent as.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::StoreError;
+            fn from_str(s: &str) -> $crate::Result<$ty> {
+                $ty::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = $ty::ALL.iter().map(|v| v.as_str()).collect();
+                    $crate::StoreError::Conflict(format!("unknown {} {s:?} (expected one of: {})", $what, names.join(", ")))
+                })
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod cases;

@@ -5,8 +5,7 @@ use serde::Serialize;
 use crate::{audit, now_millis, Result, Store, StoreError};
 
 /// How a stored rule set is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleSetMode {
     /// Decides the tenant's transactions.
     Live,
@@ -16,26 +15,7 @@ pub enum RuleSetMode {
     Inactive,
 }
 
-impl RuleSetMode {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleSetMode::Live => "live",
-            RuleSetMode::Shadow => "shadow",
-            RuleSetMode::Inactive => "inactive",
-        }
-    }
-
-    /// Reads a mode's name.
-    pub fn parse(s: &str) -> Result<RuleSetMode> {
-        match s {
-            "live" => Ok(RuleSetMode::Live),
-            "shadow" => Ok(RuleSetMode::Shadow),
-            "inactive" => Ok(RuleSetMode::Inactive),
-            other => Err(StoreError::Conflict(format!("unknown mode {other:?} (expected live, shadow or inactive)"))),
-        }
-    }
-}
+stored_names!(RuleSetMode, "mode", { Live => "live", Shadow => "shadow", Inactive => "inactive" });
 
 /// A stored rule set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +37,8 @@ type RuleSetRow = (String, String, String, i64, String);
 
 fn ruleset((version, mode, uploaded_by, uploaded_at, body): RuleSetRow) -> Result<StoredRuleSet> {
     Ok(StoredRuleSet {
-        mode: RuleSetMode::parse(&mode)
+        mode: mode
+            .parse::<RuleSetMode>()
             .map_err(|_| StoreError::Corrupt(format!("rule set {version} has mode {mode:?}")))?,
         version,
         uploaded_by,
