@@ -145,12 +145,17 @@ fn alert(
     }
 }
 
-pub(crate) async fn get_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, id: i64) -> Result<Alert> {
+/// One alert, read through a pool or inside a write.
+pub(crate) async fn get_in<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: &str,
+    id: i64,
+) -> Result<Alert> {
     let row: Option<AlertRow> =
         sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2"))
             .bind(tenant)
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(executor)
             .await?;
     row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
 }
@@ -158,13 +163,7 @@ pub(crate) async fn get_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &s
 impl Store {
     /// One alert.
     pub async fn alert(&self, tenant: &str, id: i64) -> Result<Alert> {
-        let row: Option<AlertRow> =
-            sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2"))
-                .bind(tenant)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
+        get_in(&self.pool, tenant, id).await
     }
 
     /// The alert raised for the transaction at `tx_seq` in the log, if one was.
@@ -212,7 +211,7 @@ impl Store {
         crate::check_name("assignee", assignee)?;
         let _writing = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let before = get_in(&mut tx, tenant, id).await?;
+        let before = get_in(&mut *tx, tenant, id).await?;
         if before.status != "open" {
             return Err(StoreError::Conflict(format!("alert {id} is closed")));
         }
@@ -232,7 +231,7 @@ impl Store {
             &serde_json::json!({"assignee": assignee, "previous": before.assignee}),
         )
         .await?;
-        let after = get_in(&mut tx, tenant, id).await?;
+        let after = get_in(&mut *tx, tenant, id).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -248,7 +247,7 @@ impl Store {
     ) -> Result<Alert> {
         let _writing = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let before = get_in(&mut tx, tenant, id).await?;
+        let before = get_in(&mut *tx, tenant, id).await?;
         if before.status != "open" {
             return Err(StoreError::Conflict(format!("alert {id} is already closed")));
         }
@@ -273,7 +272,7 @@ impl Store {
             &serde_json::json!({"disposition": disposition.as_str(), "comment": comment}),
         )
         .await?;
-        let after = get_in(&mut tx, tenant, id).await?;
+        let after = get_in(&mut *tx, tenant, id).await?;
         tx.commit().await?;
         Ok(after)
     }

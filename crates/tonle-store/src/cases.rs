@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::alerts::Alert;
-use crate::{audit, check_name, next_number, now_millis, AlertFilter, Result, Store, StoreError};
+use crate::{audit, check_name, next_number, now_millis, stored, AlertFilter, Result, Store, StoreError};
 
 /// Where a case is in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ async fn case_row(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, id: i
 /// Puts alerts into a case; each must exist in the tenant and be in no other case.
 async fn attach(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, case_id: i64, alerts: &[i64]) -> Result<()> {
     for &alert in alerts {
-        let found = crate::alerts::get_in(tx, tenant, alert).await?;
+        let found = crate::alerts::get_in(&mut **tx, tenant, alert).await?;
         match found.case_id {
             Some(other) if other != case_id => {
                 return Err(StoreError::Conflict(format!("alert {alert} is already in case {other}")));
@@ -168,7 +168,7 @@ impl Store {
         Ok(Case {
             id,
             title,
-            status: status.parse().map_err(|_| StoreError::Corrupt(format!("case {id} has status {status:?}")))?,
+            status: stored(&format!("case {id} status"), &status)?,
             assignee,
             created_by,
             created_at,
@@ -197,9 +197,7 @@ impl Store {
                 Ok(Case {
                     id,
                     title,
-                    status: status
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt(format!("case {id} has status {status:?}")))?,
+                    status: stored(&format!("case {id} status"), &status)?,
                     assignee,
                     created_by,
                     created_at,
@@ -317,8 +315,7 @@ impl Store {
             let _writing = self.writer.lock().await;
             let mut tx = self.pool.begin().await?;
             let (_, _, current, _, _, _, _) = case_row(&mut tx, tenant, id).await?;
-            let current: CaseStatus =
-                current.parse().map_err(|_| StoreError::Corrupt(format!("case {id} has status {current:?}")))?;
+            let current: CaseStatus = stored(&format!("case {id} status"), &current)?;
             if let Some(status) = status {
                 if status != current && !current.next().contains(&status) {
                     let allowed: Vec<&str> = current.next().iter().map(|s| s.as_str()).collect();

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::{audit, check_name, next_number, now_millis, Result, Store, StoreError};
+use crate::{audit, check_name, next_number, now_millis, stored, Result, Store, StoreError};
 
 /// Freeze or unfreeze.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,11 +29,6 @@ pub enum FreezeStatus {
 }
 
 stored_names!(FreezeStatus, "freeze status", { Pending => "pending", Approved => "approved", Rejected => "rejected" });
-
-/// A stored name read back that the store does not write: the database was edited.
-fn stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
-    text.parse().map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
-}
 
 /// A request to freeze or unfreeze an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,12 +72,13 @@ fn freeze(
     })
 }
 
-async fn get_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant: &str, id: i64) -> Result<Freeze> {
+/// One request, read through a pool or inside a write.
+async fn get_in<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, tenant: &str, id: i64) -> Result<Freeze> {
     let row: Option<FreezeRow> =
         sqlx::query_as(&format!("SELECT {FREEZE_COLUMNS} FROM freezes WHERE tenant = $1 AND id = $2"))
             .bind(tenant)
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(executor)
             .await?;
     row.map(freeze).transpose()?.ok_or_else(|| StoreError::NotFound(format!("freeze request {id}")))
 }
@@ -157,7 +153,7 @@ impl Store {
             &serde_json::json!({"request": id, "reason": reason}),
         )
         .await?;
-        let made = get_in(&mut tx, tenant, id).await?;
+        let made = get_in(&mut *tx, tenant, id).await?;
         tx.commit().await?;
         Ok(made)
     }
@@ -167,7 +163,7 @@ impl Store {
     pub async fn decide_freeze(&self, tenant: &str, id: i64, approve: bool, actor: &str) -> Result<Freeze> {
         let _writing = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let request = get_in(&mut tx, tenant, id).await?;
+        let request = get_in(&mut *tx, tenant, id).await?;
         if request.status != FreezeStatus::Pending {
             return Err(StoreError::Conflict(format!("request {id} is already {}", request.status.as_str())));
         }
@@ -218,17 +214,14 @@ impl Store {
             &serde_json::json!({"request": id, "requested_by": request.requested_by}),
         )
         .await?;
-        let decided = get_in(&mut tx, tenant, id).await?;
+        let decided = get_in(&mut *tx, tenant, id).await?;
         tx.commit().await?;
         Ok(decided)
     }
 
     /// One request.
     pub async fn freeze(&self, tenant: &str, id: i64) -> Result<Freeze> {
-        let mut tx = self.pool.begin().await?;
-        let found = get_in(&mut tx, tenant, id).await;
-        tx.commit().await?;
-        found
+        get_in(&self.pool, tenant, id).await
     }
 
     /// The tenant's requests, newest first, optionally in one status.

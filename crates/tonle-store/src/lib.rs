@@ -243,6 +243,11 @@ pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Reads back a name the store wrote (a status, a mode); anything else means the database was edited.
+fn stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T> {
+    text.parse().map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
+}
+
 /// Refuses an empty or over-long identifier, or one with control characters.
 fn check_name(what: &str, value: &str) -> Result<()> {
     if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {

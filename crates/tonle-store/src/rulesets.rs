@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{audit, now_millis, Result, Store, StoreError};
+use crate::{audit, now_millis, stored, Result, Store, StoreError};
 
 /// How a stored rule set is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +37,7 @@ type RuleSetRow = (String, String, String, i64, String);
 
 fn ruleset((version, mode, uploaded_by, uploaded_at, body): RuleSetRow) -> Result<StoredRuleSet> {
     Ok(StoredRuleSet {
-        mode: mode
-            .parse::<RuleSetMode>()
-            .map_err(|_| StoreError::Corrupt(format!("rule set {version} has mode {mode:?}")))?,
+        mode: stored(&format!("rule set {version} mode"), &mode)?,
         version,
         uploaded_by,
         uploaded_at,
