@@ -203,6 +203,12 @@ fn transactions_are_decided_once_with_reasons_and_bad_ones_are_named() {
         assert_eq!((status, error["error"]["field"].as_str()), (422, Some("debtor_account")));
         assert_eq!(server.call("ingest", "POST", "/v1/transactions", Some("[]")).0, 422);
         assert_eq!(server.call("ingest", "POST", "/v1/transactions", Some("42")).0, 400);
+        let too_many = Value::Array((0..10_001).map(|i| tx(&format!("B{i}"), "ACC9", "1.00")).collect());
+        let (status, error) = server.post("ingest", "/v1/transactions", &too_many);
+        assert_eq!((status, error["error"]["field"].as_str()), (422, Some("(body)")), "{error}");
+        let (status, error) =
+            server.call("ingest", "POST", "/v1/transactions", Some("{\"id\": \"T9\", \"amount\": \"1"));
+        assert_eq!(status, 400, "truncated: {error}");
         // The log holds three transactions.
         let (status, logged) = server.get("analyst", "/v1/transactions/T3");
         assert_eq!(
