@@ -128,6 +128,18 @@ impl FxTable {
         Ok(())
     }
 
+    /// Every rate it holds, by currency code and day: the same list for the same rates, however they were
+    /// inserted.
+    pub fn entries(&self) -> Vec<(Currency, NaiveDate, FxRate)> {
+        let mut entries: Vec<(Currency, NaiveDate, FxRate)> = self
+            .rates
+            .iter()
+            .flat_map(|(currency, series)| series.iter().map(|(day, rate)| (*currency, *day, *rate)))
+            .collect();
+        entries.sort_by(|a, b| (a.0.code(), a.1).cmp(&(b.0.code(), b.1)));
+        entries
+    }
+
     /// The value of one unit of `currency` in base units on `date`.
     pub fn rate_on(&self, currency: Currency, date: NaiveDate) -> Result<FxRate, FxError> {
         if currency == self.base {

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use tonle_core::{FxError, FxTable, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
-use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use crate::graph::rings::Rings;
+use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS};
 use crate::models::gbdt::ShapScratch;
 use crate::models::model::{Model, ModelError};
 use crate::models::{Extractor, FeatureSchema, SchemaError};
@@ -370,6 +371,24 @@ impl Engine {
             node_keys: Default::default(),
             inputs,
         })
+    }
+
+    /// Its feature store (for [`crate::state`]).
+    pub(crate) fn feature_store(&self) -> &FeatureStore {
+        &self.store
+    }
+
+    /// Its money-flow graph, if its rules or model read one (for [`crate::state`]).
+    pub(crate) fn money_graph(&self) -> Option<&MoneyGraph> {
+        self.graph.as_ref()
+    }
+
+    /// Replaces what it has learnt with a snapshot's, checked by [`crate::state`].
+    pub(crate) fn replace_state(&mut self, features: FeatureStore, graph: Option<(TemporalGraph, Rings)>) {
+        self.store = features;
+        if let (Some(money), Some((temporal, rings))) = (self.graph.as_mut(), graph) {
+            money.set_state(temporal, rings);
+        }
     }
 
     /// The schema of the model features the engine computes, if it computes any.

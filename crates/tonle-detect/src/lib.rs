@@ -18,4 +18,5 @@ pub mod graph;
 pub mod models;
 pub mod reload;
 pub mod rules;
+pub mod state;
 pub mod variables;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 mod openapi;
 pub mod pipeline;
+mod snapshot;
 mod system;
 mod transactions;
 mod work;
@@ -50,7 +51,13 @@ pub struct EngineSetup {
     pub windows: WindowConfig,
     /// A model file scoring beside the rules, if any (loaded for each engine built).
     pub model: Option<std::path::PathBuf>,
+    /// How many transactions a tenant's pipeline decides between snapshots of its state (0: none but the
+    /// one taken when the server stops). A restart replays only the log after the latest snapshot.
+    pub snapshot_every: u64,
 }
+
+/// The default of [`EngineSetup::snapshot_every`].
+pub const SNAPSHOT_EVERY: u64 = 250_000;
 
 impl EngineSetup {
     /// An engine with these rules.
@@ -153,6 +160,23 @@ impl AppState {
         Ok(pipeline)
     }
 
+    /// Takes a snapshot of every running tenant's state (when the server stops, so that the next start
+    /// replays nothing).
+    pub async fn snapshot_all(&self) -> anyhow::Result<()> {
+        let running: Vec<(String, Pipeline)> = {
+            let pipelines = self.pipelines.read().expect("the pipelines' lock is never poisoned");
+            pipelines.iter().map(|(tenant, pipeline)| (tenant.clone(), pipeline.clone())).collect()
+        };
+        for (tenant, pipeline) in running {
+            match pipeline.snapshot().await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => anyhow::bail!("tenant {tenant}: the snapshot failed: {error}"),
+                Err(stopped) => anyhow::bail!("tenant {tenant}: {stopped}"),
+            }
+        }
+        Ok(())
+    }
+
     /// Starts every tenant's pipeline now (replaying their logs), so the first request does not wait.
     pub async fn start_all(&self) -> anyhow::Result<()> {
         for (tenant, _) in self.store.tenants().await? {
@@ -216,7 +240,8 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
-/// Opens the store, replays every tenant's log, binds `address` and serves until `shutdown` completes.
+/// Opens the store, restores every tenant's state (snapshot and log), binds `address` and serves until `shutdown`
+/// completes; then takes every tenant's snapshot.
 pub async fn start(
     store_url: &str,
     setup: EngineSetup,
@@ -230,8 +255,10 @@ pub async fn start(
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
     let address = listener.local_addr()?;
     let app = router(Arc::clone(&state));
+    let stopping = Arc::clone(&state);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+        stopping.snapshot_all().await.context("taking the snapshots at shutdown")
     });
     Ok(Running { address, state, task })
 }

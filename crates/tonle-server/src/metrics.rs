@@ -1,11 +1,13 @@
 //! Prometheus metrics at `/metrics`: decisions by kind, duplicates, the pipeline's groups (size, time to
-//! decide, time to decide and write), and HTTP requests by route and status with their latency.
+//! decide, time to decide and write), log entries replayed, snapshots (size, time to encode and to store),
+//! and HTTP requests by route and status with their latency.
 
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use tonle_core::Decision;
@@ -35,6 +37,10 @@ pub struct Metrics {
     group_size: Histogram,
     group_decide: Histogram,
     group_commit: Histogram,
+    replayed: Counter,
+    snapshot_bytes: Gauge,
+    snapshot_encode: Histogram,
+    snapshot_store: Histogram,
     requests: Family<RequestLabels, Counter>,
     request_seconds: Family<RouteLabels, Histogram>,
 }
@@ -56,13 +62,38 @@ impl Default for Metrics {
         registry.register("group_decide_seconds", "Time to decide a group", group_decide.clone());
         let group_commit = Histogram::new(exponential_buckets(0.000_01, 2.0, 20));
         registry.register("group_commit_seconds", "Time to decide and durably write a group", group_commit.clone());
+        let replayed = Counter::default();
+        registry.register(
+            "replayed_transactions",
+            "Log entries replayed into engines at start or rebuild (those after the snapshot restored)",
+            replayed.clone(),
+        );
+        let snapshot_bytes = Gauge::default();
+        registry.register("snapshot_bytes", "Size of the latest snapshot stored", snapshot_bytes.clone());
+        let snapshot_encode = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register("snapshot_encode_seconds", "Time to encode a snapshot", snapshot_encode.clone());
+        let snapshot_store = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register("snapshot_store_seconds", "Time to store a snapshot", snapshot_store.clone());
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         let request_seconds = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
         });
         registry.register("http_request_seconds", "HTTP request latency by route", request_seconds.clone());
-        Metrics { registry, decisions, duplicates, group_size, group_decide, group_commit, requests, request_seconds }
+        Metrics {
+            registry,
+            decisions,
+            duplicates,
+            group_size,
+            group_decide,
+            group_commit,
+            replayed,
+            snapshot_bytes,
+            snapshot_encode,
+            snapshot_store,
+            requests,
+            request_seconds,
+        }
     }
 }
 
@@ -82,6 +113,18 @@ impl Metrics {
         self.group_size.observe(transactions as f64);
         self.group_decide.observe(decide.as_secs_f64());
         self.group_commit.observe(commit.as_secs_f64());
+    }
+
+    /// Counts log entries replayed into an engine.
+    pub fn replayed(&self, entries: u64) {
+        self.replayed.inc_by(entries);
+    }
+
+    /// Records a snapshot stored.
+    pub fn snapshot(&self, bytes: usize, encode: Duration, store: Duration) {
+        self.snapshot_bytes.set(bytes as i64);
+        self.snapshot_encode.observe(encode.as_secs_f64());
+        self.snapshot_store.observe(store.as_secs_f64());
     }
 
     /// Records an HTTP request.

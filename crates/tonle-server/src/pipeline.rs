@@ -4,8 +4,9 @@
 //! database transaction), and only then answered. So an answered transaction is durable, and a crash loses
 //! only transactions nobody was told about.
 //!
-//! The engine's state is rebuilt at start by replaying the tenant's log; a transaction id already logged is
-//! answered with its logged decision, never decided twice. A freeze approved by a supervisor reaches the
+//! The engine's state is rebuilt at start from the tenant's latest snapshot and the log after it (the whole
+//! log when there is no usable snapshot); a snapshot is taken every so many transactions and when the server
+//! stops. A transaction id already logged is answered with its logged decision, never decided twice. A freeze approved by a supervisor reaches the
 //! pipeline (in order with transactions) before the approval is answered, so it bites on the very next
 //! payment.
 
@@ -24,6 +25,7 @@ use tonle_store::alerts::NewAlert;
 use tonle_store::{LoggedTransaction, RuleSetMode, Store};
 
 use crate::metrics::Metrics;
+use crate::snapshot;
 use crate::EngineSetup;
 
 /// The most transactions decided and written as one group.
@@ -62,14 +64,15 @@ enum Job {
     Rules { reply: oneshot::Sender<Result<String, String>> },
     Check { text: String, origin: String, reply: oneshot::Sender<Result<String, String>> },
     Account { account: String, reply: oneshot::Sender<Option<AccountView>> },
+    Snapshot { reply: oneshot::Sender<Result<(), String>> },
 }
 
 /// How many of an account's latest transactions the pipeline remembers.
 pub const RECENT: usize = 16;
 
 /// What the pipeline remembers of an account (from the log, exactly, since it started).
-#[derive(Debug, Clone, Default)]
-struct AccountMemory {
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AccountMemory {
     first_seen: i64,
     last_seen: i64,
     paid: u32,
@@ -150,15 +153,25 @@ impl Pipeline {
     ) -> anyhow::Result<Pipeline> {
         let poisoned = Arc::new(AtomicBool::new(false));
         let (writes, written) = mpsc::sync_channel(1);
+        let (snapshots, to_store) = mpsc::channel();
+        let snapshotter = Snapshotter {
+            tenant: tenant.to_owned(),
+            store: Arc::clone(&store),
+            metrics: Arc::clone(&metrics),
+            runtime: runtime.clone(),
+        };
         let writer = Writer {
             tenant: tenant.to_owned(),
             store: Arc::clone(&store),
             metrics: Arc::clone(&metrics),
             runtime: runtime.clone(),
             poisoned: Arc::clone(&poisoned),
+            snapshots,
         };
-        let Replayed { engine, seen, accounts, frozen, next_seq } = replay(tenant, &store, &setup, &runtime)?;
-        let worker = Worker {
+        let Replayed { engine, seen, accounts, frozen, next_seq, fingerprint, replayed } =
+            replay(tenant, &store, &setup, &runtime)?;
+        metrics.replayed(replayed);
+        let mut worker = Worker {
             tenant: tenant.to_owned(),
             store,
             setup,
@@ -171,9 +184,15 @@ impl Pipeline {
             next_seq,
             writes,
             poisoned,
+            fingerprint,
+            since_snapshot: replayed,
+            snapshot_size: 0,
         };
         let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new().name(format!("tonle-snap-{tenant}")).spawn(move || snapshotter.run(to_store))?;
         std::thread::Builder::new().name(format!("tonle-write-{tenant}")).spawn(move || writer.run(written))?;
+        // A long replay is worth a snapshot at once (the log it read is all written).
+        worker.snapshot_if_due(None);
         std::thread::Builder::new().name(format!("tonle-{tenant}")).spawn(move || worker.run(queue))?;
         Ok(Pipeline { jobs })
     }
@@ -207,6 +226,14 @@ impl Pipeline {
         answer.await.map_err(|_| Stopped)
     }
 
+    /// Takes a snapshot of the state now (unless nothing was decided since the last one) and returns once it
+    /// is stored.
+    pub async fn snapshot(&self) -> Result<Result<(), String>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Snapshot { reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
     /// Checks that a rule file compiles; returns its version.
     pub async fn check_rules(&self, text: &str, origin: &str) -> Result<Result<String, String>, Stopped> {
         let (reply, answer) = oneshot::channel();
@@ -235,6 +262,12 @@ struct Worker {
     writes: SyncSender<Write>,
     /// Set by the writer when a write failed.
     poisoned: Arc<AtomicBool>,
+    /// What the state is computed with ([`snapshot::fingerprint`]).
+    fingerprint: String,
+    /// Transactions folded into the state since the last snapshot (or replayed since it, at start).
+    since_snapshot: u64,
+    /// The size of the last snapshot encoded (bytes).
+    snapshot_size: usize,
 }
 
 /// Where one item's answer comes from once the group is written.
@@ -307,6 +340,15 @@ impl Worker {
                 });
                 let _ = reply.send(view);
             }
+            Job::Snapshot { reply } => {
+                let (done, stored) = oneshot::channel();
+                if self.since_snapshot == 0 {
+                    let _ = done.send(Ok(()));
+                } else {
+                    self.take_snapshot(Some(done));
+                }
+                let _ = reply.send(stored.blocking_recv().unwrap_or_else(|_| Err("the writer has stopped".into())));
+            }
             Job::Check { text, origin, reply } => {
                 let answer = match self.engine.reloader().check(&text, &origin) {
                     Ok(version) => Ok(version),
@@ -367,8 +409,47 @@ impl Worker {
         // looks a repeat up, the group holding the first copy is written (or failed, and this one with it).
         self.seen.extend(in_group.into_keys());
         let decided = started.elapsed();
+        self.since_snapshot += entries.len() as u64;
         if self.writes.send(Write::Group { entries, slots, replies, decided, started }).is_err() {
             eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
+        }
+        self.snapshot_if_due(None);
+    }
+
+    /// Takes a snapshot if the setup's number of transactions has been decided since the last one.
+    fn snapshot_if_due(&mut self, done: Option<oneshot::Sender<Result<(), String>>>) {
+        let every = self.setup.snapshot_every;
+        if every > 0 && self.since_snapshot >= every {
+            self.take_snapshot(done);
+        }
+    }
+
+    /// Encodes the state through the last transaction decided and hands it to the writer, which stores it
+    /// once every group before it is written (and drops it if one failed).
+    fn take_snapshot(&mut self, done: Option<oneshot::Sender<Result<(), String>>>) {
+        let started = Instant::now();
+        let through_seq = self.next_seq - 1;
+        match snapshot::encode(&self.seen, &self.accounts, &self.engine, self.snapshot_size) {
+            Ok(bytes) => {
+                self.snapshot_size = bytes.len();
+                self.since_snapshot = 0;
+                let write = Write::Snapshot(SnapshotWrite {
+                    through_seq,
+                    fingerprint: self.fingerprint.clone(),
+                    bytes,
+                    encoded: started.elapsed(),
+                    done,
+                });
+                if self.writes.send(write).is_err() {
+                    eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
+                }
+            }
+            Err(error) => {
+                eprintln!("tonle: tenant {}: encoding a snapshot failed: {error:#}", self.tenant);
+                if let Some(done) = done {
+                    let _ = done.send(Err(format!("encoding the snapshot: {error:#}")));
+                }
+            }
         }
     }
 
@@ -437,10 +518,12 @@ impl Worker {
     /// Rebuilds the engine and what the pipeline remembers from the store ([`replay`]); on failure keeps them
     /// as they were.
     fn rebuild(&mut self) -> anyhow::Result<()> {
-        let Replayed { engine, seen, accounts, frozen, next_seq } =
+        let Replayed { engine, seen, accounts, frozen, next_seq, fingerprint, replayed } =
             replay(&self.tenant, &self.store, &self.setup, &self.runtime)?;
-        (self.engine, self.seen, self.accounts, self.frozen, self.next_seq) =
-            (engine, seen, accounts, frozen, next_seq);
+        self.metrics.replayed(replayed);
+        (self.engine, self.seen, self.accounts, self.frozen, self.next_seq, self.fingerprint, self.since_snapshot) =
+            (engine, seen, accounts, frozen, next_seq, fingerprint, replayed);
+        self.snapshot_if_due(None);
         Ok(())
     }
 }
@@ -458,10 +541,14 @@ struct Replayed {
     accounts: FxHashMap<CompactString, AccountMemory>,
     frozen: FxHashMap<String, i64>,
     next_seq: i64,
+    /// What the state is computed with.
+    fingerprint: String,
+    /// Log entries replayed (after the snapshot, if one was restored).
+    replayed: u64,
 }
 
-/// Builds a tenant's engine from its live (and shadow) rule set, or the server's, and replays its whole log
-/// through it; reads its frozen accounts.
+/// Builds a tenant's engine from its live (and shadow) rule set, or the server's, restores its snapshot if it
+/// has a usable one, and replays the log after it (or the whole log); reads its frozen accounts.
 fn replay(
     tenant: &str,
     store: &Store,
@@ -491,8 +578,35 @@ fn replay(
         accounts: FxHashMap::default(),
         frozen: frozen.into_iter().collect(),
         next_seq: 1,
+        fingerprint: snapshot::fingerprint(setup, &text)?,
+        replayed: 0,
     };
     let mut after = 0;
+    let mut restored = None;
+    match runtime.block_on(store.snapshot(tenant)) {
+        Ok(Some(stored)) if stored.fingerprint == replayed.fingerprint => {
+            match snapshot::decode(&stored.bytes, &mut replayed.engine) {
+                Ok(memory) => {
+                    (replayed.seen, replayed.accounts) = (memory.seen, memory.accounts);
+                    after = stored.through_seq;
+                    replayed.next_seq = after + 1;
+                    restored = Some((stored.through_seq, stored.bytes.len()));
+                }
+                Err(error) => eprintln!(
+                    "tonle: tenant {tenant}: the snapshot through log entry {} cannot be restored ({error:#}); \
+                     replaying the whole log",
+                    stored.through_seq
+                ),
+            }
+        }
+        Ok(Some(stored)) => eprintln!(
+            "tonle: tenant {tenant}: the snapshot through log entry {} was taken with other rules, rates, \
+             windows or model; replaying the whole log",
+            stored.through_seq
+        ),
+        Ok(None) => {}
+        Err(error) => eprintln!("tonle: tenant {tenant}: {error}; replaying the whole log"),
+    }
     const PAGE: i64 = 20_000;
     loop {
         let page = runtime.block_on(store.log_page(tenant, after, PAGE))?;
@@ -515,18 +629,27 @@ fn replay(
                 logged.event_time,
             );
             replayed.next_seq = stored.seq + 1;
+            replayed.replayed += 1;
             after = stored.seq;
         }
         if (page.len() as i64) < PAGE {
             break;
         }
     }
-    if !replayed.seen.is_empty() {
-        eprintln!(
-            "tonle: tenant {tenant}: replayed {} logged transactions in {:.1} s",
-            replayed.seen.len(),
+    match restored {
+        Some((through, bytes)) => eprintln!(
+            "tonle: tenant {tenant}: restored the snapshot through log entry {through} ({:.1} MB) and replayed {} \
+             logged transactions after it in {:.1} s",
+            bytes as f64 / 1e6,
+            replayed.replayed,
             started.elapsed().as_secs_f64()
-        );
+        ),
+        None if replayed.replayed > 0 => eprintln!(
+            "tonle: tenant {tenant}: replayed {} logged transactions in {:.1} s",
+            replayed.replayed,
+            started.elapsed().as_secs_f64()
+        ),
+        None => {}
     }
     Ok(replayed)
 }
@@ -543,6 +666,17 @@ enum Write {
     },
     /// Answered once every group before it is written.
     Barrier(mpsc::Sender<()>),
+    /// A snapshot to store once every group before it is written.
+    Snapshot(SnapshotWrite),
+}
+
+/// A snapshot on its way to the store, and who waits for it.
+struct SnapshotWrite {
+    through_seq: i64,
+    fingerprint: String,
+    bytes: Vec<u8>,
+    encoded: Duration,
+    done: Option<oneshot::Sender<Result<(), String>>>,
 }
 
 /// The writer's thread: writes each decided group to the log in order, then answers it. After a failed write
@@ -554,6 +688,42 @@ struct Writer {
     metrics: Arc<Metrics>,
     runtime: tokio::runtime::Handle,
     poisoned: Arc<AtomicBool>,
+    /// The snapshot thread's queue.
+    snapshots: Sender<SnapshotWrite>,
+}
+
+/// The snapshot thread: stores the snapshots the writer hands it, in order.
+struct Snapshotter {
+    tenant: String,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Snapshotter {
+    fn run(self, queue: Receiver<SnapshotWrite>) {
+        for SnapshotWrite { through_seq, fingerprint, bytes, encoded, done } in queue {
+            let started = Instant::now();
+            let stored = match self.runtime.block_on(self.store.save_snapshot(
+                &self.tenant,
+                through_seq,
+                &fingerprint,
+                &bytes,
+            )) {
+                Ok(()) => {
+                    self.metrics.snapshot(bytes.len(), encoded, started.elapsed());
+                    Ok(())
+                }
+                Err(error) => {
+                    eprintln!("tonle: tenant {}: storing a snapshot failed: {error}", self.tenant);
+                    Err(error.to_string())
+                }
+            };
+            if let Some(done) = done {
+                let _ = done.send(stored);
+            }
+        }
+    }
 }
 
 impl Writer {
@@ -565,6 +735,20 @@ impl Writer {
                 }
                 Write::Group { entries, slots, replies, decided, started } => {
                     self.write(entries, slots, replies, decided, started);
+                }
+                Write::Snapshot(snapshot) => {
+                    // Every group before it is written: hand it to the snapshot thread, so that storing it
+                    // (a second or so for a large state) holds up no commit. Unless a write failed: then the
+                    // state includes transactions the log lacks.
+                    if self.poisoned.load(Ordering::Acquire) {
+                        if let Some(done) = snapshot.done {
+                            let _ = done.send(Err(
+                                "an earlier write to the transaction log failed; the snapshot was dropped".into(),
+                            ));
+                        }
+                    } else if self.snapshots.send(snapshot).is_err() {
+                        eprintln!("tonle: tenant {}: the snapshot thread has stopped", self.tenant);
+                    }
                 }
             }
         }

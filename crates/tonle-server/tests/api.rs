@@ -70,6 +70,7 @@ impl Server {
             fx: FxTable::new(Currency::USD),
             windows: Default::default(),
             model: None,
+            snapshot_every: tonle_server::SNAPSHOT_EVERY,
         };
         let running = runtime
             .block_on(tonle_server::start(&url, setup, "127.0.0.1:0".parse().expect("address"), async {
@@ -508,4 +509,99 @@ fn a_failed_write_accepts_nothing_and_the_engine_is_rebuilt_from_the_log() {
     assert_eq!(account["activity"]["paid"], 2, "{account}");
     let (_, report) = server.get("auditor", "/v1/audit/verify");
     assert_eq!(report["intact"], true, "{report}");
+}
+
+/// The tenant's velocity rule set for the restart test: a third payment out within the hour is reviewed.
+const VELOCITY: &str = r#"name = "velocity"
+
+[[rule]]
+id = "busy"
+description = "Three or more payments out of the account within the hour"
+score = 0.6
+action = "review"
+expression = 'debtor.out.count_1h >= 3'
+"#;
+
+fn paid(id: &str, debtor: &str, minute: u32) -> Value {
+    json!({
+        "id": id, "time": format!("2026-03-01T08:{minute:02}:00Z"), "amount": "25.00", "currency": "USD",
+        "channel": "bank-transfer", "debtor_account": debtor, "creditor_account": format!("SHOP-{minute}")
+    })
+}
+
+/// Replayed log entries since the server started, from /metrics.
+fn replayed(server: &Server) -> u64 {
+    let (_, text) = server.get("", "/metrics");
+    let text = text.as_str().expect("metrics are text").to_owned();
+    let line = text.lines().find(|l| l.starts_with("tonle_replayed_transactions_total ")).expect("the counter");
+    line.split_whitespace().nth(1).expect("a value").parse().expect("a number")
+}
+
+#[test]
+fn a_stopped_server_snapshots_and_comes_back_from_its_snapshot() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut urls = vec![("sqlite", format!("sqlite://{}", dir.path().join("restart.db").display()))];
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    if let Some(url) = runtime.block_on(tonle_store::testing::postgres_database()) {
+        urls.push(("postgres", url));
+    }
+    for (name, url) in urls {
+        let server = Server::start(Some(url.clone()));
+        let (status, uploaded) = server.call("admin", "POST", "/v1/rulesets", Some(VELOCITY));
+        assert_eq!(status, 201, "{name}: {uploaded}");
+        let version = uploaded["version"].as_str().expect("version").to_owned();
+        let (status, _) =
+            server.call("admin", "PUT", &format!("/v1/rulesets/{version}/mode"), Some(r#"{"mode": "live"}"#));
+        assert_eq!(status, 200);
+        let mut batch: Vec<Value> = (0..30).map(|i| paid(&format!("B{i}"), &format!("ACC{}", i % 4), i)).collect();
+        batch.push(paid("W1", "WATCHED", 40));
+        batch.push(paid("W2", "WATCHED", 41));
+        let (status, answer) = server.post("ingest", "/v1/transactions", &Value::Array(batch));
+        assert_eq!(status, 200, "{name}: {answer}");
+        drop(server);
+
+        let stored = runtime.block_on(async {
+            let store = Store::open(&url).await.expect("store");
+            let snapshot = store.snapshot("bank-a").await.expect("read");
+            store.close().await;
+            snapshot
+        });
+        let stored = stored.unwrap_or_else(|| panic!("{name}: a snapshot was taken when the server stopped"));
+        assert_eq!(stored.through_seq, 32, "{name}");
+
+        let server = Server::start(Some(url.clone()));
+        assert_eq!(replayed(&server), 0, "{name}: the restart restored the snapshot and replayed nothing");
+        let (_, watched) = server.get("analyst", "/v1/accounts/WATCHED");
+        assert_eq!(watched["features"]["windows"]["1h"]["out"]["count"], 2, "{name}: {watched}");
+        let (_, third) = server.post("ingest", "/v1/transactions", &paid("W3", "WATCHED", 42));
+        assert_eq!((third["decision"].as_str(), third["seq"].as_i64()), (Some("review"), Some(33)), "{name}: {third}");
+        let (_, again) = server.post("ingest", "/v1/transactions", &paid("B7", "ACC3", 7));
+        assert_eq!((again["duplicate"].as_bool(), again["seq"].as_i64()), (Some(true), Some(8)), "{name}: {again}");
+        drop(server);
+
+        // An altered snapshot is not trusted: the whole log is replayed, with the same result.
+        runtime.block_on(async {
+            let store = Store::open(&url).await.expect("store");
+            match store.snapshot_dir() {
+                Some(dir) => {
+                    for entry in std::fs::read_dir(dir).expect("the snapshot files") {
+                        let path = entry.expect("entry").path();
+                        let mut bytes = std::fs::read(&path).expect("read");
+                        let last = bytes.len() - 1;
+                        bytes[last] ^= 0x55;
+                        std::fs::write(&path, bytes).expect("alter");
+                    }
+                }
+                None => {
+                    let edit = sqlx::query("UPDATE snapshots SET bytes = $1").bind(&b"altered"[..]);
+                    edit.execute(store.pool()).await.expect("edit");
+                }
+            }
+            store.close().await;
+        });
+        let server = Server::start(Some(url.clone()));
+        assert_eq!(replayed(&server), 33, "{name}: the whole log was replayed");
+        let (_, fourth) = server.post("ingest", "/v1/transactions", &paid("W4", "WATCHED", 43));
+        assert_eq!(fourth["decision"], "review", "{name}: {fourth}");
+    }
 }

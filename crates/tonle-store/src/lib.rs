@@ -57,6 +57,7 @@ pub mod freezes;
 pub mod keys;
 pub mod log;
 pub mod rulesets;
+pub mod snapshots;
 pub mod testing;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -72,6 +73,7 @@ pub use freezes::{Freeze, FreezeAction, FreezeStatus};
 pub use keys::{Principal, Role};
 pub use log::{Appended, LoggedTransaction, StoredTransaction};
 pub use rulesets::{RuleSetMode, StoredRuleSet};
+pub use snapshots::Snapshot;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +120,9 @@ pub struct Store {
     /// last write to the log: saves two queries per write. One process writes a store's log (a second
     /// server on the same database is not supported); any failed write forgets them.
     log_heads: std::sync::Mutex<std::collections::HashMap<String, (i64, String, i64)>>,
+    /// On SQLite with a database file, where snapshots are kept as files (`PATH-snapshots/`), so that writing
+    /// one never holds the database's single write lock that the log's commits wait on.
+    snapshot_dir: Option<std::path::PathBuf>,
 }
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -135,6 +140,10 @@ impl Store {
             return Err(StoreError::Open(format!(
                 "unsupported store URL {url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
             )));
+        };
+        let snapshot_dir = match backend {
+            Backend::Sqlite => sqlite_path(url).map(|path| std::path::PathBuf::from(format!("{path}-snapshots"))),
+            Backend::Postgres => None,
         };
         let url = match backend {
             // Create the file if it is missing.
@@ -163,7 +172,7 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;
-        Ok(Store { pool, backend, writer: Mutex::new(()), log_heads: Default::default() })
+        Ok(Store { pool, backend, writer: Mutex::new(()), log_heads: Default::default(), snapshot_dir })
     }
 
     /// Opens the embedded store in a data directory (`DIR/tonle.db`), creating the directory if needed.
@@ -176,6 +185,11 @@ impl Store {
     /// The database this store is on.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Where snapshots are kept as files (SQLite with a database file), if they are; else they are rows.
+    pub fn snapshot_dir(&self) -> Option<&std::path::Path> {
+        self.snapshot_dir.as_deref()
     }
 
     /// The connection pool, for tools and tests that need SQL the store does not offer (never for writes the
@@ -235,6 +249,13 @@ impl Store {
     pub async fn tenants(&self) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as("SELECT id, name FROM tenants ORDER BY id").fetch_all(&self.pool).await?)
     }
+}
+
+/// The database file of a `sqlite:` URL, if it names one (not an in-memory database).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
 }
 
 /// Now, in UTC milliseconds.

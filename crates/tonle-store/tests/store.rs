@@ -314,3 +314,68 @@ async fn verification_finds_edited_reordered_and_deleted_entries() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_snapshot_is_replaced_whole_and_an_altered_one_is_refused() {
+    for t in stores().await {
+        let store = &t.store;
+        with_tenant(store).await;
+        assert!(store.snapshot("bank-a").await.expect("none yet").is_none(), "{}", t.name);
+        store.save_snapshot("bank-a", 3, "rules v1", b"small").await.expect("save");
+        // Over 16 MiB: stored in two parts.
+        let large: Vec<u8> = (0..(17u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        store.save_snapshot("bank-a", 40, "rules v2", &large).await.expect("save large");
+        store.save_snapshot("bank-b", 7, "rules v1", b"").await.expect("save empty");
+        let got = store.snapshot("bank-a").await.expect("read").expect("one");
+        assert_eq!((got.through_seq, got.fingerprint.as_str()), (40, "rules v2"), "{}", t.name);
+        assert!(got.bytes == large, "{}: the large snapshot comes back byte for byte", t.name);
+        let empty = store.snapshot("bank-b").await.expect("read").expect("one");
+        assert_eq!((empty.through_seq, empty.bytes.len()), (7, 0), "{}", t.name);
+
+        match store.snapshot_dir() {
+            // SQLite: a file per tenant, beside the database.
+            Some(dir) => {
+                let file = std::fs::read_dir(dir)
+                    .expect("the snapshot directory")
+                    .map(|entry| entry.expect("entry").path())
+                    .find(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&hex("bank-a"))))
+                    .expect("bank-a's file");
+                let mut bytes = std::fs::read(&file).expect("read");
+                let last = bytes.len() - 1;
+                bytes[last] ^= 1;
+                std::fs::write(&file, &bytes).expect("edit");
+                let error = store.snapshot("bank-a").await.unwrap_err();
+                assert!(matches!(&error, StoreError::Corrupt(m) if m.contains("digest")), "{}: {error}", t.name);
+                std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("cut");
+                let error = store.snapshot("bank-a").await.unwrap_err();
+                assert!(matches!(&error, StoreError::Corrupt(m) if m.contains("where its header says")), "{error}");
+                std::fs::write(&file, &bytes[..20]).expect("cut");
+                let error = store.snapshot("bank-a").await.unwrap_err();
+                assert!(matches!(&error, StoreError::Corrupt(m) if m.contains("cut short")), "{error}");
+            }
+            // PostgreSQL: rows.
+            None => {
+                let pool = store.pool();
+                sqlx::query("UPDATE snapshots SET bytes = $1 WHERE tenant = 'bank-a' AND part = 1")
+                    .bind(&b"edited"[..])
+                    .execute(pool)
+                    .await
+                    .expect("edit");
+                let error = store.snapshot("bank-a").await.unwrap_err();
+                assert!(matches!(&error, StoreError::Corrupt(m) if m.contains("digest")), "{}: {error}", t.name);
+                let delete = "DELETE FROM snapshots WHERE tenant = 'bank-a' AND part = 0";
+                sqlx::query(delete).execute(pool).await.expect("delete");
+                let error = store.snapshot("bank-a").await.unwrap_err();
+                assert!(matches!(&error, StoreError::Corrupt(m) if m.contains("part 0 is missing")), "{error}");
+            }
+        }
+        // Saving again replaces whatever was left.
+        store.save_snapshot("bank-a", 41, "rules v2", b"again").await.expect("save again");
+        assert_eq!(store.snapshot("bank-a").await.expect("read").expect("one").bytes, b"again", "{}", t.name);
+    }
+}
+
+/// A tenant id as snapshot files name it.
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}

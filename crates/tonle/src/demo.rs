@@ -109,6 +109,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         fx,
         windows: Default::default(),
         model: None,
+        snapshot_every: tonle_server::SNAPSHOT_EVERY,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = runtime.block_on(tonle_server::start(&url, setup, args.listen, async move {

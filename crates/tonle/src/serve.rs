@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// windows exactly (`30s`, `5m`, `2h`, `1d`); later ones are refused with 422.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub max_lateness: i64,
+    /// Transactions a tenant's engine decides between snapshots of its state (0: only when the server
+    /// stops); a restart restores the latest snapshot and replays only the log after it.
+    #[arg(long, default_value_t = tonle_server::SNAPSHOT_EVERY)]
+    pub snapshot_every: u64,
 }
 
 fn parse_duration(text: &str) -> Result<i64, String> {
@@ -75,7 +79,7 @@ pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
     };
     let model = args.model.clone();
     let windows = tonle_detect::features::WindowConfig { max_lateness: args.max_lateness, ..Default::default() };
-    Ok(EngineSetup { rules, fx, windows, model })
+    Ok(EngineSetup { rules, fx, windows, model, snapshot_every: args.snapshot_every })
 }
 
 /// A runtime for the async commands.

@@ -1,6 +1,8 @@
 //! `tonle serve` as a process: killed with SIGKILL in the middle of a stream of transactions, it comes back
-//! with every answered transaction logged with the decision it was given, nothing doubled, the engine's
-//! windows as they were, the freeze still in force, alerts and cases intact and the audit chain whole.
+//! from its latest snapshot and the log after it with every answered transaction logged with the decision it
+//! was given, nothing doubled, the engine's windows as they were, the freeze still in force, alerts and cases
+//! intact and the audit chain whole. Stopped with SIGTERM, it takes a snapshot and replays nothing at the
+//! next start.
 //! Also `tonle keys`, `tonle audit verify` and `tonle demo`.
 
 use std::io::{BufRead, BufReader};
@@ -42,26 +44,37 @@ fn key(data: &Path, user: &str, role: &str) -> String {
     String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
 }
 
-/// Starts `tonle serve` on a free port; returns the process and its base URL once it listens.
-fn serve(data: &Path, rules: &Path) -> (Child, String) {
+/// Starts `tonle serve` on a free port, with a snapshot every 200 transactions; returns the process, its base
+/// URL once it listens, and what it printed before.
+fn serve(data: &Path, rules: &Path) -> (Child, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tonle"))
         .args(["serve", "--data", data.to_str().expect("utf-8"), "--listen", "127.0.0.1:0", "--rules"])
         .arg(rules)
+        .args(["--snapshot-every", "200"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .expect("tonle serve starts");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
     let base = loop {
         let line = lines.next().expect("tonle serve says where it listens").expect("a line");
         if let Some(rest) = line.split("listening on ").nth(1) {
             break rest.split_whitespace().next().expect("an address").to_owned();
         }
+        said.push_str(&line);
+        said.push('\n');
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    (child, base, said)
+}
+
+/// How many log entries a start replayed after the snapshot it restored (None: it restored none).
+fn replayed_after_snapshot(said: &str) -> Option<u64> {
+    let rest = said.split("restored the snapshot through log entry ").nth(1)?;
+    rest.split(" and replayed ").nth(1)?.split_whitespace().next()?.parse().ok()
 }
 
 fn agent() -> ureq::Agent {
@@ -104,7 +117,8 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     let ingest = key(&data, "switch", "ingest");
     let analyst = key(&data, "alice", "analyst");
     let supervisor = key(&data, "sam", "supervisor");
-    let (mut server, base) = serve(&data, &rules);
+    let (mut server, base, said) = serve(&data, &rules);
+    assert_eq!(replayed_after_snapshot(&said), None, "a new store has no snapshot: {said}");
 
     // Before the crash: two payments from WATCHED (the third within the hour will be reviewed), a frozen
     // account, an assigned alert in a case.
@@ -164,7 +178,11 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     let answered = answered.lock().expect("lock").clone();
     assert!(answered.len() >= 750 && answered.len() < all.len(), "killed mid-stream: {} answered", answered.len());
 
-    let (mut server, base) = serve(&data, &rules);
+    let (mut server, base, said) = serve(&data, &rules);
+    // It restored a snapshot taken during the stream and replayed the log after it (the transactions of the
+    // last batches, up to 200 and the groups in flight).
+    let tail = replayed_after_snapshot(&said).unwrap_or_else(|| panic!("no snapshot restored: {said}"));
+    assert!(tail < 200 + 2 * 50, "{said}");
     // Every answered transaction is logged with the decision it was given.
     for decision in answered.iter().step_by(37) {
         let id = decision["transaction_id"].as_str().expect("id");
@@ -222,6 +240,20 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     assert_eq!(blocked["decision"], "block", "{blocked}");
     let (_, kept) = call(&base, &analyst, "GET", &format!("/v1/alerts/{alert}"), None).expect("alert");
     assert_eq!((kept["alert"]["assignee"].as_str(), kept["alert"]["case_id"].as_i64()), (Some("alice"), Some(1)));
+
+    // Stopped with SIGTERM, it takes a snapshot: the next start replays nothing, and the windows are whole.
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill -TERM");
+    assert!(term.success());
+    assert!(server.wait().expect("reaped").success(), "a clean stop");
+    let (mut server, base, said) = serve(&data, &rules);
+    assert_eq!(replayed_after_snapshot(&said), Some(0), "{said}");
+    let (_, watched) = call(&base, &analyst, "GET", "/v1/accounts/WATCHED", None).expect("account");
+    assert_eq!(watched["features"]["windows"]["1h"]["out"]["count"], 3, "{watched}");
+    let (_, fourth) =
+        call(&base, &ingest, "POST", "/v1/transactions", Some(tx(900_012, "WATCHED", 5))).expect("answer");
+    assert_eq!(fourth["decision"], "review", "{fourth}");
+    let again = call(&base, &ingest, "POST", "/v1/transactions", Some(all[20].clone())).expect("again").1;
+    assert_eq!(again["duplicate"], true, "the ids logged before the snapshot are known: {again}");
     server.kill().expect("stop");
     server.wait().expect("reaped");
 

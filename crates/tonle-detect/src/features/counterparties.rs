@@ -7,6 +7,7 @@
 //! each insertion constant-time.
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::buffer;
 use super::reservoir::Link;
@@ -18,7 +19,7 @@ pub const SMALL_LIMIT: usize = 256;
 pub type Key = u32;
 
 /// Counterparty -> latest event link (24 bytes, allocations apart).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[allow(clippy::len_without_is_empty)] // an entity's table, never asked whether empty
 pub enum Counterparties {
     /// Sorted by key: the first `len` of `entries` (the rest is spare room).

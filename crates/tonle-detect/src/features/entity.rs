@@ -5,9 +5,10 @@ use super::counterparties::Counterparties;
 use super::maxima::MaxQueues;
 use super::reservoir::{Link, NO_LINK};
 use super::MAX_HORIZONS;
+use serde::{Deserialize, Serialize};
 
 /// Running counts of one horizon's window, per side (out 0, in 1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// Sum of amounts.
     pub sum: [i64; 2],
@@ -20,7 +21,7 @@ pub struct Window {
 }
 
 /// The state of one entity.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entity {
     /// Its earliest event time.
     pub first_seen: i64,

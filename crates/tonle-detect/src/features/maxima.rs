@@ -14,6 +14,7 @@
 //! rewritten) when the latest time gets 2^32 ms (about 49.7 days) past it. When the longest window is itself
 //! that long or longer, candidates are 16 bytes, the time in full.
 
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 use super::buffer;
@@ -22,7 +23,7 @@ use super::buffer;
 const OFFSET_LIMIT: i64 = 1 << 32;
 
 /// How a store's entities keep their maxima: each side's queue span, and the candidates' size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     /// Per side: the longest horizon whose maximum is kept (the span of the side's queue), if any.
     spans: [Option<i64>; 2],
@@ -63,7 +64,7 @@ fn join(low: u32, high: u32) -> i64 {
 
 /// Candidates for each side's maxima, as 32-bit words (see [`Layout`]): `(time, amount)`, per side times
 /// ascending and amounts strictly descending.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaxQueues {
     /// With 3-word candidates, the time their offsets count from: at most every candidate's time and every
     /// time a late event can be inserted at (the latest time minus the longest span, plus 1), and less than

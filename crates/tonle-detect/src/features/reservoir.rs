@@ -5,6 +5,7 @@
 //! than [`MAX_HELD`] events, and the store's housekeeping forgets every link to a dropped event long before the
 //! numbers wrap, so a link names one held event or none.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Entity slots of an event: who the event touches, in which role.
@@ -39,7 +40,7 @@ pub fn slot_of(link: Link) -> usize {
 }
 
 /// One stored event: 64 bytes, aligned to a cache line, so that reading one costs one line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[repr(align(64))]
 pub struct Record {
     /// Event time, UTC ms.
@@ -59,7 +60,7 @@ pub struct Record {
 }
 
 /// Events in arrival order, numbered from 0; the oldest are dropped when no window can need them.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Reservoir {
     records: VecDeque<Record>,
     /// The number of the first record still held.

@@ -2,6 +2,7 @@
 
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use tonle_core::Transaction;
 
 use super::counterparties::Key;
@@ -229,7 +230,9 @@ const NO_ENTITY: u32 = u32::MAX;
 /// The most entities a store numbers (counterparty keys hold an entity number and a side in 32 bits).
 pub const MAX_ENTITIES: usize = (1 << 31) - 1;
 
-/// The store: entities, their windows, and the reservoir of events they point into.
+/// The store: entities, their windows, and the reservoir of events they point into. Serialised whole, it is
+/// the features' part of an engine's snapshot ([`crate::state`]).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct FeatureStore {
     horizons: Vec<i64>,
     memory: i64,
@@ -333,6 +336,30 @@ impl FeatureStore {
             cursor: 0,
             roles: config.roles,
         })
+    }
+
+    /// Whether another store was built with the same windows, memory, lateness bound, housekeeping, maxima
+    /// and tracked roles (so that its state can stand for this one's); else what differs.
+    pub fn check_same_shape(&self, other: &FeatureStore) -> Result<(), String> {
+        let differs =
+            |what: &str, theirs: String, ours: String| Err(format!("its {what} {theirs}; this engine's {ours}"));
+        if other.horizons != self.horizons {
+            return differs("horizons are", format!("{:?} ms", other.horizons), format!("are {:?} ms", self.horizons));
+        }
+        if (other.memory, other.max_lateness, other.sweep_every) != (self.memory, self.max_lateness, self.sweep_every) {
+            return differs(
+                "counterparty memory, lateness bound and housekeeping period are",
+                format!("{} ms, {} ms, {} events", other.memory, other.max_lateness, other.sweep_every),
+                format!("are {} ms, {} ms, {} events", self.memory, self.max_lateness, self.sweep_every),
+            );
+        }
+        if other.maxima != self.maxima || other.maxima_layout != self.maxima_layout {
+            return differs("kept maxima are", format!("{:?}", other.maxima), format!("are {:?}", self.maxima));
+        }
+        if other.roles != self.roles {
+            return differs("tracked roles are", format!("{:?}", other.roles), format!("are {:?}", self.roles));
+        }
+        Ok(())
     }
 
     /// The horizons, in ms.

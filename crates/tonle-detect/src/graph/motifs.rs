@@ -410,6 +410,33 @@ impl MoneyGraph {
         })
     }
 
+    /// What it has learnt: the edges within the horizon and the rings' shared identifiers (a snapshot's part).
+    pub fn state(&self) -> (&TemporalGraph, &Rings) {
+        (&self.graph, &self.rings)
+    }
+
+    /// Whether a snapshot's graph and rings fit this graph's parameters; else what differs.
+    pub fn check_state(&self, graph: &TemporalGraph, rings: &Rings) -> Result<(), String> {
+        if graph.horizon() != self.graph.horizon() {
+            return Err(format!(
+                "its graph keeps {} ms of edges; this one keeps {} ms",
+                graph.horizon(),
+                self.graph.horizon()
+            ));
+        }
+        if rings.window() != self.rings.window() {
+            return Err(format!("its rings span {} ms; these span {} ms", rings.window(), self.rings.window()));
+        }
+        Ok(())
+    }
+
+    /// Replaces what it has learnt (checked with [`MoneyGraph::check_state`]); the detectors' scratch space
+    /// grows to the new graph as it is used.
+    pub fn set_state(&mut self, graph: TemporalGraph, rings: Rings) {
+        self.graph = graph;
+        self.rings = rings;
+    }
+
     /// Its parameters.
     pub fn config(&self) -> &GraphConfig {
         &self.config

@@ -6,6 +6,7 @@
 //! Identifiers are keyed by a 64-bit hash of their kind and text (two identifiers colliding is about as
 //! likely as 2^-64 per pair); each keeps at most [`MAX_USES`] accounts, the most recent.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
@@ -17,7 +18,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 pub const MAX_USES: usize = 64;
 
 /// One account's latest use of an identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Use {
     /// The account's node.
     pub node: u32,
@@ -29,7 +30,7 @@ pub struct Use {
 
 /// The accounts seen with one identifier: one inline (nearly every device, address and phone number has
 /// one account; no allocation), or a list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Uses {
     One(Use),
     Many(Vec<Use>),
@@ -92,7 +93,7 @@ impl Uses {
 }
 
 /// The identifier index.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Rings {
     window: i64,
     uses: FxHashMap<u64, Uses>,
@@ -105,6 +106,11 @@ impl Rings {
     /// An index remembering uses for `window` ms.
     pub fn new(window: i64) -> Rings {
         Rings { window, ..Rings::default() }
+    }
+
+    /// How long (ms) a shared identifier is remembered.
+    pub fn window(&self) -> i64 {
+        self.window
     }
 
     /// Remembers uses for `window` ms from now on.

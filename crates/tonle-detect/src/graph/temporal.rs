@@ -6,6 +6,7 @@
 //! number that wraps); the transaction ids are kept once, in arrival order, for evidence. Edges older than the
 //! horizon behind the latest event time are dropped, and a node with no edge left is forgotten.
 
+use serde::{Deserialize, Serialize};
 use std::collections::vec_deque::Iter;
 use std::collections::VecDeque;
 
@@ -13,7 +14,7 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 /// One end of an edge as a node's list holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adj {
     /// Event time, UTC ms.
     pub time: i64,
@@ -26,7 +27,7 @@ pub struct Adj {
 }
 
 /// A node: an account's edges within the horizon.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Node {
     /// The account's id.
     pub key: CompactString,
@@ -55,7 +56,7 @@ fn between(list: &VecDeque<Adj>, after: i64, before: i64) -> Iter<'_, Adj> {
 }
 
 /// An edge's record, in arrival order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
     id: CompactString,
     debtor: u32,
@@ -77,7 +78,7 @@ pub struct GraphMemory {
 }
 
 /// The graph.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TemporalGraph {
     horizon: i64,
     nodes: Vec<Node>,
@@ -94,6 +95,11 @@ impl TemporalGraph {
     /// An empty graph keeping edges for `horizon` ms behind the latest event.
     pub fn new(horizon: i64) -> TemporalGraph {
         TemporalGraph { horizon, watermark: i64::MIN, ..TemporalGraph::default() }
+    }
+
+    /// How long (ms) it keeps edges behind the latest event.
+    pub fn horizon(&self) -> i64 {
+        self.horizon
     }
 
     /// Keeps edges for `horizon` ms from the next edge on.
