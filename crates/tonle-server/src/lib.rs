@@ -254,6 +254,12 @@ pub async fn start(
     let listener =
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
     let address = listener.local_addr()?;
+    // A decision is a small answer a switch waits for: send it at once, never held back by Nagle's algorithm.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            eprintln!("tonle serve: cannot set TCP_NODELAY on a connection: {error}");
+        }
+    });
     let app = router(Arc::clone(&state));
     let stopping = Arc::clone(&state);
     let task = tokio::spawn(async move {
