@@ -19,6 +19,10 @@ pub enum BenchCommand {
     /// Load a running `tonle serve` over HTTP from this process: transactions/s, and latency percentiles as
     /// fast as answered or open loop at a fixed request rate.
     Http(crate::bench_http::HttpArgs),
+    /// Screen names against lists on one thread: list load and index time, queries/s and latency
+    /// percentiles, and recall at rank 1 and false positives on a labelled query set built from the lists,
+    /// beside a Jaro-Winkler baseline.
+    Screen(crate::bench_screen::ScreenBenchArgs),
     /// Convert a generated IBM AMLworld CSV file to native Parquet through `tonle import`'s own code (reader,
     /// summary, writer, error policy), and report rows/s, per-chunk latency percentiles and peak memory.
     Import {
@@ -88,6 +92,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Http(args) => crate::bench_http::run(&args),
+        BenchCommand::Screen(args) => crate::bench_screen::run(&args),
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
         BenchCommand::Score { scenario, rules, seed, model } => bench_score(&scenario, &rules, seed, model.as_deref()),

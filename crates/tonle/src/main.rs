@@ -3,6 +3,7 @@
 mod backtest;
 mod bench;
 mod bench_http;
+mod bench_screen;
 mod demo;
 mod distinct;
 mod evaluate;
@@ -11,6 +12,7 @@ mod graph;
 mod import;
 mod progress;
 mod score;
+mod screen;
 mod serve;
 mod simulate;
 mod stats;
@@ -66,6 +68,9 @@ enum Command {
     /// Serve the decision API over HTTP: transactions decided and durably logged, alerts, cases, four-eyes
     /// freezes, rule sets, audit (docs/server.md).
     Serve(serve::ServeArgs),
+    /// Screen names (and crypto addresses) against sanctions and watch lists: one from the command line or a
+    /// file of queries, every match explained.
+    Screen(screen::ScreenArgs),
     /// Make, list and revoke the API keys of the server's tenants.
     #[command(subcommand)]
     Keys(serve::KeysCommand),
@@ -187,6 +192,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run_serve(&args),
+        Command::Screen(args) => screen::run(&args),
         Command::Keys(command) => serve::run_keys(&command),
         Command::Audit(command) => serve::run_audit(&command),
         Command::Bench(command) => bench::run(command),
