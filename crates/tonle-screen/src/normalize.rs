@@ -9,7 +9,7 @@
 //! 2. transliteration ([`crate::translit::to_latin`]);
 //! 3. punctuation: apostrophes inside a word join ("O'Brien" -> "obrien"), hyphens split ("Al-Qaida" ->
 //!    "al", "qaida"), initialisms join ("U.S.A." -> "usa", "L.L.C." -> "llc"), every other mark splits;
-//! 4. legal forms: at the start (PT, OOO, AO, CV, Công ty, บริษัท...) and at the end (Co., Ltd., LLC,
+//! 4. legal forms (a word one letter away from one of theirs respelt first: "COMPANNY"): at the start (PT, OOO, AO, CV, Công ty, บริษัท...) and at the end (Co., Ltd., LLC,
 //!    GmbH, Sdn. Bhd., Tbk, จำกัด (มหาชน), 有限公司...), the unambiguous ones anywhere after the first
 //!    word; the short forms that are also name words (co, sa, ag, ab, as, nv, bv, kg, cv, pt, ao, lp...)
 //!    only when punctuated ("S.A.", ", SA"), next to another legal form, or in a name of three or more
@@ -56,6 +56,7 @@ pub fn normalize(raw: &str) -> NormalizedName {
     let text = strip_brackets_and_quotes(&text);
     let latin = to_latin(&text);
     let mut tokens = tokenize(&latin);
+    correct_legal_words(&mut tokens);
     let legal_forms = take_legal_forms(&mut tokens);
     // Vietnamese Ông and Bà are titles only written so: "Ong" is also a Chinese surname ("Ong Ye Kung")
     // and "Ba" a Burmese name ("Ba Maw").
@@ -196,6 +197,28 @@ struct Token {
     after_comma: bool,
     /// Written as an initialism with dots ("H.E.", "U.S.A.").
     initialism: bool,
+}
+
+/// Respells a word one letter away from a word of a legal form ("COMPANNY", "LIMIITED", "JOOINT STOCK") as
+/// that word, so that the legal form is still found: a misspelt legal form is otherwise an unknown word that
+/// weighs as much as the rarest name. Only words of five letters or more, with the same first letter and a
+/// length within one, at a Jaro-Winkler similarity of 0.93 or more.
+fn correct_legal_words(tokens: &mut [Token]) {
+    for token in tokens.iter_mut().filter(|t| t.text.len() >= 5) {
+        let text = token.text.as_str();
+        let mut words = LEGAL_FORMS.iter().flat_map(|(words, ..)| words.iter()).filter(|w| w.len() >= 5);
+        if words.clone().any(|w| *w == text) {
+            continue;
+        }
+        let close = words.find(|w| {
+            w.as_bytes()[0] == text.as_bytes()[0]
+                && w.len().abs_diff(text.len()) <= 1
+                && strsim::jaro_winkler(w, text) >= 0.93
+        });
+        if let Some(word) = close {
+            token.text = (*word).to_owned();
+        }
+    }
 }
 
 /// For matching: moves the one-word legal forms left among the tokens wherever they stand ("COMPANY" at the

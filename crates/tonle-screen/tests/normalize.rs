@@ -208,3 +208,17 @@ proptest! {
         prop_assert!(k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     }
 }
+
+#[test]
+fn a_legal_form_misspelt_by_one_letter_is_still_a_legal_form() {
+    let n = tonle_screen::normalize::normalize("OMRAN VA MASKAN IRAN COMPANNY");
+    assert_eq!(n.tokens, ["omran", "va", "maskan", "iran"]);
+    assert_eq!(n.legal_forms, ["co"]);
+    let n = tonle_screen::normalize::normalize("JOOINT STOCK COMPANY 356 AIRCRAFT REPAIR PLANT");
+    assert_eq!(n.legal_forms, ["jsc"]);
+    assert_eq!(n.tokens, ["356", "aircraft", "repair", "plant"]);
+    // A name word near a legal word but not one letter away stays a name word.
+    let n = tonle_screen::normalize::normalize("Jointer Stockton");
+    assert_eq!(n.tokens, ["jointer", "stockton"]);
+    assert!(n.legal_forms.is_empty());
+}
