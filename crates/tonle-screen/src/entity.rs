@@ -25,6 +25,29 @@ pub struct ListEntity {
     pub addresses: Vec<CryptoAddress>,
 }
 
+impl ListEntity {
+    /// An entity with an id, a source and a kind, and nothing else yet.
+    pub fn new(id: String, source: &str, schema: Schema) -> ListEntity {
+        ListEntity {
+            id,
+            source: source.to_owned(),
+            schema,
+            names: Vec::new(),
+            birth_dates: Vec::new(),
+            countries: Vec::new(),
+            programs: Vec::new(),
+            addresses: Vec::new(),
+        }
+    }
+}
+
+impl ListName {
+    /// A primary name.
+    pub fn primary(text: String) -> ListName {
+        ListName { text, kind: NameKind::Primary }
+    }
+}
+
 /// The kind of a listed entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

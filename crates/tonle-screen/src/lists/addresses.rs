@@ -55,14 +55,8 @@ pub fn parse_addresses(data: &[u8], tag: Option<&str>, file: &str) -> Loaded {
             continue;
         }
         out.entities.push(ListEntity {
-            id,
-            source: source.clone(),
-            schema: Schema::Unknown,
-            names: Vec::new(),
-            birth_dates: Vec::new(),
-            countries: Vec::new(),
-            programs: Vec::new(),
             addresses: vec![CryptoAddress { chain, address: address.to_string() }],
+            ..ListEntity::new(id, &source, Schema::Unknown)
         });
     }
     out

@@ -160,14 +160,8 @@ fn row(
         Schema::Unknown
     });
     let mut entity = ListEntity {
-        id: format!("csv:{file}:{id}"),
-        source: file.to_string(),
-        schema,
-        names: vec![ListName { text: values[1].clone(), kind: NameKind::Primary }],
-        birth_dates: Vec::new(),
-        countries: Vec::new(),
-        programs: Vec::new(),
-        addresses: Vec::new(),
+        names: vec![ListName::primary(values[1].clone())],
+        ..ListEntity::new(format!("csv:{file}:{id}"), file, schema)
     };
     for alias in split_list(&values[3]) {
         push_name(&mut entity.names, ListName { text: alias.to_string(), kind: NameKind::Alias });

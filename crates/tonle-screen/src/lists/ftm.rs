@@ -158,16 +158,7 @@ pub fn parse_ftm_json(data: &[u8], file: &str) -> Loaded {
                 push_name(&mut names, ListName { text: n.to_string(), kind });
             }
         }
-        let mut entity = ListEntity {
-            id: format!("os:{raw_id}"),
-            source: SOURCE.to_string(),
-            schema,
-            names,
-            birth_dates: Vec::new(),
-            countries: Vec::new(),
-            programs: Vec::new(),
-            addresses: Vec::new(),
-        };
+        let mut entity = ListEntity { names, ..ListEntity::new(format!("os:{raw_id}"), SOURCE, schema) };
         for d in values(props, "birthDate") {
             match dates::parse_iso(d) {
                 Some(d) => push_unique(&mut entity.birth_dates, d),
@@ -222,14 +213,8 @@ pub fn parse_ftm_json(data: &[u8], file: &str) -> Loaded {
         let holders: Vec<usize> = wallet.holders.iter().filter_map(|h| by_raw_id.get(h).copied()).collect();
         if holders.is_empty() {
             out.entities.push(ListEntity {
-                id: format!("os:{}", wallet.id),
-                source: SOURCE.to_string(),
-                schema: Schema::Unknown,
-                names: Vec::new(),
-                birth_dates: Vec::new(),
-                countries: Vec::new(),
-                programs: Vec::new(),
                 addresses,
+                ..ListEntity::new(format!("os:{}", wallet.id), SOURCE, Schema::Unknown)
             });
         } else {
             for i in holders {

@@ -224,26 +224,12 @@ fn sdn_row(row: &Row, file: &str, skipped: &mut Vec<Skipped>) -> Option<ListEnti
     let program = get(3);
     let flag = get(9);
     let remarks = get(11);
-    let schema = match sdn_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Schema::Organization,
-        Some("individual") => Schema::Person,
-        Some("vessel") => Schema::Vessel,
-        Some("aircraft") => Schema::Aircraft,
-        Some(other) => {
-            skipped.push(note(format!("unknown SDN_Type {other:?}; read as an organization"), "SDN_Type"));
-            Schema::Organization
-        }
-    };
-    let mut entity = ListEntity {
-        id: format!("ofac:{num}"),
-        source: SOURCE.to_string(),
-        schema,
-        names: vec![ListName { text: name, kind: NameKind::Primary }],
-        birth_dates: Vec::new(),
-        countries: Vec::new(),
-        programs: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let schema = sdn_schema(sdn_type.as_deref()).unwrap_or_else(|other| {
+        skipped.push(note(format!("unknown SDN_Type {other:?}; read as an organization"), "SDN_Type"));
+        Schema::Organization
+    });
+    let mut entity =
+        ListEntity { names: vec![ListName::primary(name)], ..ListEntity::new(format!("ofac:{num}"), SOURCE, schema) };
     if let Some(program) = program {
         for p in program.split(['[', ']']).map(str::trim).filter(|p| !p.is_empty()) {
             push_unique(&mut entity.programs, p.to_string());
@@ -257,6 +243,18 @@ fn sdn_row(row: &Row, file: &str, skipped: &mut Vec<Skipped>) -> Option<ListEnti
         parse_remarks(&remarks, truncated, &mut entity, |reason| skipped.push(note(reason, "Remarks")));
     }
     Some(entity)
+}
+
+/// The kind of an SDN entry from its type (`SDN_Type` in the CSV, `sdnType` in the XML): an empty one, `-0-`
+/// or `Entity` is an organisation; an unknown one is returned as the error.
+pub(crate) fn sdn_schema(sdn_type: Option<&str>) -> Result<Schema, String> {
+    match sdn_type.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("entity") => Ok(Schema::Organization),
+        Some("individual") => Ok(Schema::Person),
+        Some("vessel") => Ok(Schema::Vessel),
+        Some("aircraft") => Ok(Schema::Aircraft),
+        Some(other) => Err(other.to_owned()),
+    }
 }
 
 /// Reads an OFAC Remarks text (the SDN CSV's last column) into `entity`: `DOB ...` and `alt. DOB ...`
@@ -403,16 +401,7 @@ mod tests {
 
     #[test]
     fn remarks() {
-        let mut e = ListEntity {
-            id: "ofac:1".into(),
-            source: SOURCE.into(),
-            schema: Schema::Person,
-            names: vec![],
-            birth_dates: vec![],
-            countries: vec![],
-            programs: vec![],
-            addresses: vec![],
-        };
+        let mut e = ListEntity::new("ofac:1".into(), SOURCE, Schema::Person);
         let mut notes = Vec::new();
         parse_remarks(
             "DOB 12 Jan 1960; alt. DOB 1961; nationality Iran; citizen Korea, North; Gender Male; a.k.a. 'ABU-'UMAR'.; \

@@ -11,7 +11,7 @@
 
 use super::countries::add_country;
 use super::crypto::{infer_chain, plausible_address};
-use super::ofac::SOURCE;
+use super::ofac::{sdn_schema, SOURCE};
 use super::xml::{for_each_record, Item, Node};
 use super::{dates, push_name, push_unique, Loaded, Skipped};
 use crate::entity::{CryptoAddress, ListEntity, ListName, NameKind, Schema};
@@ -71,26 +71,12 @@ fn entry(node: &Node, line: u64, file: &str, skipped: &mut Vec<Skipped>) -> Opti
         skipped.push(note("entry has no name".into(), "lastName"));
         return None;
     };
-    let schema = match node.text_of("sdnType").map(str::to_ascii_lowercase).as_deref() {
-        Some("individual") => Schema::Person,
-        Some("vessel") => Schema::Vessel,
-        Some("aircraft") => Schema::Aircraft,
-        Some("entity") | None => Schema::Organization,
-        Some(other) => {
-            skipped.push(note(format!("unknown sdnType {other:?}; read as an organization"), "sdnType"));
-            Schema::Organization
-        }
-    };
-    let mut entity = ListEntity {
-        id: format!("ofac:{uid}"),
-        source: SOURCE.to_string(),
-        schema,
-        names: vec![ListName { text: name, kind: NameKind::Primary }],
-        birth_dates: Vec::new(),
-        countries: Vec::new(),
-        programs: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let schema = sdn_schema(node.text_of("sdnType")).unwrap_or_else(|other| {
+        skipped.push(note(format!("unknown sdnType {other:?}; read as an organization"), "sdnType"));
+        Schema::Organization
+    });
+    let mut entity =
+        ListEntity { names: vec![ListName::primary(name)], ..ListEntity::new(format!("ofac:{uid}"), SOURCE, schema) };
     for list in node.children("programList") {
         for p in list.children("program") {
             let p = p.text.trim();

@@ -73,15 +73,10 @@ fn record(node: &Node, line: u64, file: &str, skipped: &mut Vec<Skipped>) -> Opt
         return None;
     }
     let person = node.name == "INDIVIDUAL";
+    let schema = if person { Schema::Person } else { Schema::Organization };
     let mut entity = ListEntity {
-        id: format!("un:{id}"),
-        source: SOURCE.to_string(),
-        schema: if person { Schema::Person } else { Schema::Organization },
-        names: vec![ListName { text: primary.join(" "), kind: NameKind::Primary }],
-        birth_dates: Vec::new(),
-        countries: Vec::new(),
-        programs: Vec::new(),
-        addresses: Vec::new(),
+        names: vec![ListName::primary(primary.join(" "))],
+        ..ListEntity::new(format!("un:{id}"), SOURCE, schema)
     };
     for original in node.children("NAME_ORIGINAL_SCRIPT") {
         let text = original.text.trim();
