@@ -147,8 +147,8 @@ pub fn natural_order(text: &str, schema: Schema) -> std::borrow::Cow<'_, str> {
 }
 
 /// The keys of adjacent tokens joined ("jin" + "ping" -> the key of "jinping").
-pub fn joined_keys(tokens: &[String]) -> impl Iterator<Item = Box<str>> + '_ {
-    tokens.windows(2).map(|pair| phonetic(&format!("{}{}", pair[0], pair[1])).into_boxed_str())
+pub fn joined_keys<S: AsRef<str>>(tokens: &[S]) -> impl Iterator<Item = Box<str>> + '_ {
+    tokens.windows(2).map(|pair| phonetic(&format!("{}{}", pair[0].as_ref(), pair[1].as_ref())).into_boxed_str())
 }
 
 /// The keys that find a misspelt token: its first three letters (for tokens of five letters or more), marked

@@ -29,6 +29,10 @@ use crate::normalize::{loose_legal_forms, normalize, phonetic};
 /// missing a middle name, still reports, while two unrelated names sharing one common part do not.
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 
+/// The longest query name screened, in characters: a longer one is screened on its first this many (no
+/// real name comes near it, and normalising megabytes would hold up every query behind it).
+pub const MAX_NAME_CHARS: usize = 1_000;
+
 /// What an unmatched middle part of a listed name counts for, as a share of its weight.
 pub const MIDDLE_NAME: f64 = 0.15;
 
@@ -203,7 +207,11 @@ impl Matcher {
 
     /// [`Matcher::screen`] at another threshold (0 to 1).
     pub fn screen_at(&self, query: &Query, threshold: f64) -> Vec<Hit> {
-        let mut normalized = normalize(&query.name);
+        let name = match query.name.char_indices().nth(MAX_NAME_CHARS) {
+            Some((end, _)) => &query.name[..end],
+            None => query.name.as_str(),
+        };
+        let mut normalized = normalize(name);
         if normalized.tokens.is_empty() {
             return Vec::new();
         }
@@ -262,8 +270,8 @@ impl Matcher {
     /// name holds (a misspelt part, a word no list has) do not count against a candidate here: the scoring
     /// weighs them.
     fn candidates(&self, side: &Side) -> Vec<u32> {
-        let tokens: Vec<String> = side.tokens[..side.name_tokens].iter().map(|t| (*t).to_owned()).collect();
-        let joined: Vec<Box<str>> = joined_keys(&tokens).collect();
+        let tokens = &side.tokens[..side.name_tokens];
+        let joined: Vec<Box<str>> = joined_keys(tokens).collect();
         let mut keys: Vec<(&str, f64)> =
             side.keys[..side.name_tokens].iter().copied().zip(side.weights.iter().copied()).collect();
         keys.extend(joined.iter().map(|k| (k.as_ref(), self.index.weight(k))));

@@ -98,6 +98,11 @@ fn unrelated_names_sharing_a_common_part_do_not_match() {
     assert!(m.screen(&query("Maria Fernandez")).is_empty());
     assert!(m.screen(&query("")).is_empty());
     assert!(m.screen(&query("  ,, ")).is_empty());
+    // A name far longer than any real one is screened on its first 1,000 characters.
+    let long = format!("Hun Sen {}", "x".repeat(2_000_000));
+    assert_eq!(top(&m, &query(&long)).map(|h| h.0), None, "the long tail is one unknown token");
+    let long = format!("{}Hun Sen", " ".repeat(990));
+    assert_eq!(top(&m, &query(&long)).map(|h| h.0).as_deref(), Some("t:hun"));
 }
 
 #[test]

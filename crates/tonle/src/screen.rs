@@ -248,6 +248,9 @@ fn read_query(line: &str) -> Result<(Value, Query, Option<String>), (&'static st
         }
     };
     let name = text("name")?;
+    if name.as_ref().is_some_and(|n| n.chars().count() > tonle_screen::matcher::MAX_NAME_CHARS) {
+        return Err(("name", format!("longer than {} characters", tonle_screen::matcher::MAX_NAME_CHARS)));
+    }
     let address = text("address")?;
     if name.is_none() && address.is_none() {
         return Err(("name", "missing (give a name or an address)".to_owned()));
@@ -278,6 +281,8 @@ mod tests {
         assert_eq!(read_query(r#"{"id": 1, "name": "x", "schema": "ship"}"#).unwrap_err().0, "schema");
         assert_eq!(read_query(r#"{"id": 1, "name": "x", "birth_date": "1990-02-30x"}"#).unwrap_err().0, "birth_date");
         assert_eq!(read_query("not json").unwrap_err().0, "(line)");
+        let long = json!({"id": 1, "name": "a".repeat(1_001)}).to_string();
+        assert_eq!(read_query(&long).unwrap_err(), ("name", "longer than 1000 characters".to_owned()));
         let (id, query, _) = read_query(r#"{"id": "q1", "name": "Hun Sen", "country": "KH"}"#).expect("good");
         assert_eq!((id, query.name.as_str(), query.country.as_deref()), (json!("q1"), "Hun Sen", Some("KH")));
     }

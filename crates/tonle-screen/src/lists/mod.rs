@@ -107,7 +107,7 @@ impl fmt::Display for Skipped {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be opened or read.
-    #[error("cannot read list file {file}: {source}")]
+    #[error("cannot read list file {file}")]
     Io {
         /// The file.
         file: String,
