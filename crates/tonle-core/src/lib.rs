@@ -16,6 +16,7 @@ pub mod fx;
 pub mod ids;
 pub mod label;
 pub mod money;
+pub mod screening;
 pub mod time;
 pub mod transaction;
 
@@ -27,5 +28,6 @@ pub use fx::{FxError, FxRate, FxTable};
 pub use ids::{AccountId, CountryCode, DeviceId, IdError, InstitutionId, PartyId, PhoneNumber, ScenarioId, Text, TxId};
 pub use label::{Label, LabelledTransaction, Typology};
 pub use money::{Money, MoneyError};
+pub use screening::{ScreenHit, Screener};
 pub use time::{EventTime, TimeError};
 pub use transaction::{Party, Transaction};

@@ -11,7 +11,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tonle_core::{FxError, FxTable, Transaction};
+use tonle_core::{FxError, FxTable, ScreenHit, Screener, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
 use crate::graph::rings::Rings;
@@ -23,6 +23,7 @@ use crate::reload::{Reloader, Shared};
 use crate::rules::decide::Outcome;
 use crate::rules::expr::Value;
 use crate::rules::ruleset::{RuleSet, RuleSetError};
+use crate::screening::{ScreenPolicy, Screening};
 use crate::variables::{Variables, ROLE_PREFIXES};
 
 /// Why the engine could not start or decide, or refused a rule set.
@@ -75,6 +76,16 @@ pub enum EngineError {
     /// A rule reads a model's score, but no model is loaded.
     #[error("{origin}: rule {rule:?} reads `{variable}`, but no model is loaded (tonle score --model)")]
     NoModel {
+        /// The file.
+        origin: String,
+        /// The rule's id.
+        rule: String,
+        /// The variable.
+        variable: String,
+    },
+    /// A rule reads a screening variable, but the engine screens no lists.
+    #[error("{origin}: rule {rule:?} reads `{variable}`, but no lists are screened (tonle score --list)")]
+    NoScreener {
         /// The file.
         origin: String,
         /// The rule's id.
@@ -162,6 +173,8 @@ pub struct Engine {
     node_keys: [String; 2],
     /// The features a model reads, when the engine computes them.
     inputs: Option<ModelInputs>,
+    /// The parties' screening, once a screener is set.
+    screening: Option<Screening>,
 }
 
 /// What the engine keeps for a model: the schema of its features, where they are read, and the row of the
@@ -196,6 +209,8 @@ const EXPLAINED_FEATURES: usize = 5;
 pub(crate) struct Pins {
     pub(crate) graph: Option<GraphConfig>,
     pub(crate) model: bool,
+    /// Whether rules may read `screen.*` (a screener is set).
+    pub(crate) screening: bool,
 }
 
 /// Tracking for [`Engine::new`] and its kin: what the rules (and a model) read, within `windows`.
@@ -337,6 +352,8 @@ impl Engine {
         let pins = Pins {
             graph: inputs.as_ref().and_then(|i| i.schema.context.graph.is_some().then_some(set.graph)),
             model: inputs.as_ref().is_some_and(|i| i.serving.is_some()),
+            // A screener is set after the engine is built; until then `unscreened_rule` names such a rule.
+            screening: true,
         };
         let tracked = track(reads(set.variables().into_iter().chain(model_slots.iter().copied()), &variables));
         check_tracked(&set, origin, &variables, &tracked)?;
@@ -370,7 +387,35 @@ impl Engine {
             ip: String::new(),
             node_keys: Default::default(),
             inputs,
+            screening: None,
         })
+    }
+
+    /// Screens every transaction's parties with `screener` from now on (see [`crate::screening`]): its hits
+    /// fill the `screen.*` variables and, by `policy`, ask for an action of their own.
+    pub fn set_screener(&mut self, screener: Arc<dyn Screener>, policy: ScreenPolicy) {
+        self.screening = Some(Screening::new(screener, policy));
+        self.reload.set_screening(true);
+    }
+
+    /// The id of a rule reading `screen.*` while no screener is set: such a rule can never fire, so a caller
+    /// should refuse to run it. A rule set published later is refused for it
+    /// ([`EngineError::NoScreener`]).
+    pub fn unscreened_rule(&self) -> Option<(&str, &str)> {
+        if self.screening.is_some() {
+            return None;
+        }
+        self.rules.rules.iter().find_map(|rule| {
+            let slot = rule.expr.variables().iter().find(|s| self.variables.screen_of(**s).is_some())?;
+            Some((rule.id.as_str(), self.variables.schema().name(*slot)?))
+        })
+    }
+
+    /// The screening hits of the transaction decided last, in the order of
+    /// [`crate::screening::HIT_NAMES`] (debtor's name, debtor's wallet, creditor's name, creditor's wallet);
+    /// `None` without a screener.
+    pub fn screen_hits(&self) -> Option<&[Option<Arc<ScreenHit>>; 4]> {
+        self.screening.as_ref().map(|s| &s.hits)
     }
 
     /// Its feature store (for [`crate::state`]).
@@ -538,6 +583,10 @@ impl Engine {
         self.store.observe_prepared(&event, prepared, &mut self.snapshot)?;
         let major = base.minor() as f64 / base.currency().minor_per_major() as f64;
         self.variables.fill(tx, major, &self.snapshot, &self.filled, &mut self.slots);
+        if let Some(screening) = self.screening.as_mut() {
+            screening.screen(tx);
+            self.variables.fill_screen(screening.values(), &mut self.slots);
+        }
         if let Some(graph) = self.graph.as_mut() {
             let nodes = graph.config().nodes;
             // Only the ring detector reads the IP address.
@@ -574,6 +623,21 @@ impl Engine {
                     }
                 }
             }
+        }
+        if let Some(screening) = self.screening.as_ref() {
+            // Each reason reading a screening variable names the listed entity and how it matched.
+            for (reason, &index) in outcome.reasons.iter_mut().zip(self.fired.iter()) {
+                let mut reads = [false; 4];
+                for &slot in self.rules.rules[index].expr.variables() {
+                    if let Some(i) = self.variables.screen_of(slot) {
+                        reads[i] = true;
+                    }
+                }
+                if reads.iter().any(|r| *r) {
+                    screening.explain(reads, reason);
+                }
+            }
+            screening.apply(&mut outcome);
         }
         if let Some(inputs) = self.inputs.as_mut() {
             if let Some(serving) = inputs.serving.as_mut() {
@@ -676,12 +740,16 @@ fn check_pins(set: &RuleSet, origin: &str, variables: &Variables, pins: &Pins) -
             return Err(EngineError::GraphPinned { origin: origin.to_owned() });
         }
     }
-    if pins.model {
-        return Ok(());
-    }
     for rule in &set.rules {
         for &slot in rule.expr.variables() {
-            if variables.is_model_output(slot) {
+            if !pins.screening && variables.screen_of(slot).is_some() {
+                return Err(EngineError::NoScreener {
+                    origin: origin.to_owned(),
+                    rule: rule.id.clone(),
+                    variable: variables.schema().name(slot).unwrap_or_default().to_owned(),
+                });
+            }
+            if !pins.model && variables.is_model_output(slot) {
                 return Err(EngineError::NoModel {
                     origin: origin.to_owned(),
                     rule: rule.id.clone(),

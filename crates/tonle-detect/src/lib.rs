@@ -8,6 +8,7 @@
 //! - [`graph`]: the money-flow graph: motifs on each new edge, graph features, tracing.
 //! - [`engine`]: one transaction in, a decision with its reasons out.
 //! - [`models`]: machine learning: the feature schema, gradient-boosted trees, TreeSHAP, isolation forest, ONNX.
+//! - [`screening`]: the parties' sanctions and watch-list hits, as facts for rules and reasons of their own.
 //! - [`reload`]: replacing a running engine's rule set from another thread without dropping a transaction.
 //!
 //! Decisions, the engine, graph detectors and models build on these (see the issues that follow).
@@ -18,5 +19,6 @@ pub mod graph;
 pub mod models;
 pub mod reload;
 pub mod rules;
+pub mod screening;
 pub mod state;
 pub mod variables;

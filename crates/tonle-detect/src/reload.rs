@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     tracked: Tracked,
     /// What new sets must agree with.
     pins: Pins,
+    /// Whether the engine screens its parties: new sets may read `screen.*` only then.
+    screening: AtomicBool,
 }
 
 struct State {
@@ -57,7 +59,18 @@ impl Shared {
             variables,
             tracked,
             pins,
+            screening: AtomicBool::new(false),
         }
+    }
+
+    /// Records whether the engine screens its parties.
+    pub(crate) fn set_screening(&self, on: bool) {
+        self.screening.store(on, Ordering::Release);
+    }
+
+    /// What new sets must agree with now.
+    fn pins(&self) -> Pins {
+        Pins { screening: self.screening.load(Ordering::Acquire), ..self.pins.clone() }
     }
 
     /// The state; a publisher that panicked while holding the lock left it consistent (every update is a
@@ -99,7 +112,7 @@ impl Reloader {
     /// A file that does not compile, or that reads a role the engine does not track, is refused and the
     /// running set keeps deciding.
     pub fn publish(&self, text: &str, origin: &str) -> Result<String, EngineError> {
-        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins)?;
+        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins())?;
         let version = set.version.to_string();
         let mut state = self.shared.lock();
         state.next = Some(Arc::new(set));
@@ -110,7 +123,7 @@ impl Reloader {
     /// Compiles a rule file as [`Reloader::publish`] would and returns its version, without publishing it:
     /// whether this engine could take it.
     pub fn check(&self, text: &str, origin: &str) -> Result<String, EngineError> {
-        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins)?;
+        let set = compile_rules(text, origin, &self.shared.variables, &self.shared.tracked, &self.shared.pins())?;
         Ok(set.version.to_string())
     }
 

@@ -26,6 +26,10 @@
 //!   `model.anomaly` (number, 0 to 1: the isolation forest's anomaly score of the debtor's behaviour, computed
 //!   only while a rule reads it; 0 when the model has none); a rule reading them needs a model loaded
 //!   ([`crate::models`]);
+//! - `screen.debtor.score`, `screen.creditor.score` (number, 0 to 1: the best listed match of the holder's
+//!   name, 0 when none reaches the screener's threshold) and `screen.debtor.wallet`, `screen.creditor.wallet`
+//!   (bool: the account is a listed crypto address); a rule reading them needs a screener
+//!   ([`crate::screening`]);
 //! - per role, with the prefix `debtor`, `creditor` (the accounts), `debtor_party`, `creditor_party`,
 //!   `device`, `debtor_phone`, `creditor_phone`:
 //!   - `<role>.<side>.<metric>_<horizon>`, side `out` or `in`, metric `count`, `distinct`,
@@ -44,6 +48,7 @@ use tonle_core::{Channel, CountryCode, Currency, Transaction};
 use crate::features::{EntityFeatures, Role, Snapshot, MAX_HORIZONS};
 use crate::graph::{GraphFacts, Motif, MOTIFS};
 use crate::rules::expr::{Schema, Ty, Value};
+use crate::screening::HIT_VARIABLES;
 
 /// Role prefixes, in the slot order of [`Role::ALL`].
 pub const ROLE_PREFIXES: [&str; 7] =
@@ -166,6 +171,8 @@ pub struct Variables {
     graph: usize,
     /// Slots of `model.score` and `model.anomaly`.
     model: [usize; 2],
+    /// Slots of the `screen.*` variables, in the order of [`HIT_VARIABLES`].
+    screen: [usize; 4],
     /// The `country` code of every two-letter code, indexed by [`country_index`]: a lookup instead of a search.
     countries: Box<[u32; 26 * 26]>,
     /// Per role: the slot of its first variable; the role's variables follow in a fixed order.
@@ -199,6 +206,8 @@ impl Variables {
             schema.var(&format!("graph.{}", motif.name()), Ty::Integer);
         }
         let model = [schema.var("model.score", Ty::Number), schema.var("model.anomaly", Ty::Number)];
+        let screen =
+            HIT_VARIABLES.map(|name| schema.var(name, if name.ends_with("wallet") { Ty::Bool } else { Ty::Number }));
         let mut countries = Box::new([OTHER_COUNTRY; 26 * 26]);
         for (code, country) in COUNTRIES[..COUNTRIES.len() - 2].iter().enumerate() {
             if let Ok(country) = CountryCode::new(country) {
@@ -236,6 +245,7 @@ impl Variables {
             purpose,
             graph,
             model,
+            screen,
             countries,
             roles,
         }
@@ -276,6 +286,18 @@ impl Variables {
     pub fn fill_model(&self, score: f64, anomaly: f64, slots: &mut [Value]) {
         slots[self.model[0]] = Value::num(score);
         slots[self.model[1]] = Value::num(anomaly);
+    }
+
+    /// Which `screen.*` variable a slot is, by its index in [`HIT_VARIABLES`].
+    pub fn screen_of(&self, slot: usize) -> Option<usize> {
+        self.screen.iter().position(|s| *s == slot)
+    }
+
+    /// Fills the `screen.*` slots from the hits' scores (in the order of [`HIT_VARIABLES`]; 0 for none).
+    pub fn fill_screen(&self, scores: [f64; 4], slots: &mut [Value]) {
+        for (i, score) in scores.into_iter().enumerate() {
+            slots[self.screen[i]] = if i % 2 == 1 { Value::bool(score > 0.0) } else { Value::num(score) };
+        }
     }
 
     /// Fills the `graph.*` slots from what the detectors found (after [`Variables::fill`]).

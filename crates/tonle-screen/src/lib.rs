@@ -7,8 +7,10 @@ pub mod index;
 pub mod lists;
 pub mod matcher;
 pub mod normalize;
+pub mod screener;
 pub mod translit;
 
 pub use entity::{Chain, CryptoAddress, ListEntity, ListName, NameKind, PartialDate, Schema};
 pub use index::Index;
 pub use matcher::{AllowList, Hit, Matcher, Query, DEFAULT_THRESHOLD};
+pub use screener::{load_matcher, ListReport, Watchlists};
