@@ -13,4 +13,4 @@ pub mod translit;
 pub use entity::{Chain, CryptoAddress, ListEntity, ListName, NameKind, PartialDate, Schema};
 pub use index::Index;
 pub use matcher::{AllowList, Hit, Matcher, Query, DEFAULT_THRESHOLD};
-pub use screener::{load_matcher, ListReport, Watchlists};
+pub use screener::{load_matcher, read_allow_list, ListReport, ListSources, Watchlists};

@@ -25,6 +25,47 @@ pub struct ListReport {
     pub skipped: Vec<Skipped>,
 }
 
+/// Where a set of lists comes from and how it is matched: what is needed to load it again when a list is
+/// updated.
+#[derive(Debug, Clone)]
+pub struct ListSources {
+    /// The list files.
+    pub paths: Vec<PathBuf>,
+    /// The score from which a name hit is reported (0 to 1).
+    pub threshold: f64,
+    /// An allow list of confirmed false positives (`name,entity_id` with a header), if any.
+    pub allow: Option<PathBuf>,
+}
+
+impl ListSources {
+    /// Loads the files into one matcher, with what each gave.
+    pub fn load(&self) -> Result<(Matcher, Vec<ListReport>), LoadError> {
+        let allow = match &self.allow {
+            Some(path) => read_allow_list(path)?,
+            None => AllowList::default(),
+        };
+        load_matcher(&self.paths, self.threshold, allow)
+    }
+}
+
+/// Reads an allow list: a CSV with a header, `name,entity_id` per line (the name may hold commas; the id is
+/// after the last one).
+pub fn read_allow_list(path: &Path) -> Result<AllowList, LoadError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
+    let mut allow = AllowList::default();
+    for (number, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((name, entity)) = line.rsplit_once(',') else {
+            return Err(LoadError::AllowLine { file, line: number + 1 });
+        };
+        allow.allow(name.trim().trim_matches('"'), entity.trim());
+    }
+    Ok(allow)
+}
+
 /// Loads every list file (format detected from each) into one matcher at `threshold`, leaving out the
 /// pairs `allow` clears; with what each file gave. A file that cannot be read at all is an error naming it;
 /// a bad record in it is skipped and reported.

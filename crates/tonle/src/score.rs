@@ -64,6 +64,8 @@ pub struct ScoreArgs {
     /// that pushed it up most.
     #[arg(long)]
     model: Option<PathBuf>,
+    #[command(flatten)]
+    screening: crate::screen::ListArgs,
 }
 
 impl ScoreArgs {
@@ -106,6 +108,17 @@ pub fn load_rules(path: &Path) -> Result<(String, String)> {
     Ok((text, path.display().to_string()))
 }
 
+/// Gives the engine the lists of `--list`, if any; refuses rules reading `screen.*` without them.
+pub fn screen_parties(engine: &mut Engine, lists: &crate::screen::ListArgs) -> Result<()> {
+    if let Some((lists, _, policy)) = lists.load()? {
+        engine.set_screener(lists, policy);
+    }
+    if let Some((rule, variable)) = engine.unscreened_rule() {
+        bail!("rule {rule:?} reads `{variable}`, but no lists are screened: give --list");
+    }
+    Ok(())
+}
+
 /// Runs `tonle score`.
 pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     let (text, origin) = load_rules(&args.rules)?;
@@ -128,6 +141,7 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     } else {
         Engine::with_tracked_roles(tracked, &text, &origin, fx)?
     };
+    screen_parties(&mut engine, &args.screening)?;
     let watcher = match args.watch_rules {
         true => Some(Watcher::start(args.rules.clone(), engine.reloader())),
         false => None,

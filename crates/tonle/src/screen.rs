@@ -9,7 +9,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::{json, Value};
-use tonle_screen::{AllowList, Index, Matcher, PartialDate, Query, Schema};
+use std::sync::Arc;
+
+use tonle_core::Decision;
+use tonle_detect::screening::ScreenPolicy;
+use tonle_screen::{ListSources, Matcher, PartialDate, Query, Schema, Watchlists};
 
 /// `tonle screen`'s options.
 #[derive(Args)]
@@ -69,6 +73,83 @@ fn parse_date(text: &str) -> Result<PartialDate, String> {
         .ok_or_else(|| format!("date {text:?}: expected YYYY, YYYY-MM or YYYY-MM-DD"))
 }
 
+/// Screening of each transaction's parties in the commands that decide (`tonle score`, `tonle serve`,
+/// `tonle bench`).
+#[derive(Args, Clone, Default)]
+pub struct ListArgs {
+    /// Screen every transaction's parties (holder names, and accounts as crypto addresses) against this list
+    /// (any format `tonle screen` reads); repeat for several. Rules may then read `screen.debtor.score`,
+    /// `screen.creditor.score`, `screen.debtor.wallet` and `screen.creditor.wallet`.
+    #[arg(long = "list", value_name = "FILE")]
+    pub lists: Vec<PathBuf>,
+    /// The score from which a party's name is reported as matching a listed entity (0 to 1).
+    #[arg(long, default_value_t = tonle_screen::DEFAULT_THRESHOLD, value_name = "SCORE")]
+    pub screen_threshold: f64,
+    /// Confirmed false positives, a CSV with a header: name,entity_id (such a pair is not reported).
+    #[arg(long, value_name = "FILE")]
+    pub screen_allow: Option<PathBuf>,
+    /// What a name hit asks for by itself: allow, review, step-up, hold, block, or `none` (left to the rules).
+    #[arg(long, default_value = "hold", value_parser = parse_action, value_name = "ACTION")]
+    pub screen_name_action: Action,
+    /// What an account that is a listed crypto address asks for by itself (as --screen-name-action).
+    #[arg(long, default_value = "block", value_parser = parse_action, value_name = "ACTION")]
+    pub screen_wallet_action: Action,
+}
+
+/// A screening hit's own action, or none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Action(pub Option<Decision>);
+
+fn parse_action(text: &str) -> Result<Action, String> {
+    if text == "none" {
+        return Ok(Action(None));
+    }
+    text.parse::<Decision>().map(|d| Action(Some(d))).map_err(|e| format!("{e}; or none"))
+}
+
+impl ListArgs {
+    /// The lists loaded, with their sources (to load them again) and the policy; `None` without --list.
+    pub fn load(&self) -> Result<Option<(Arc<Watchlists>, ListSources, ScreenPolicy)>> {
+        if self.lists.is_empty() {
+            return Ok(None);
+        }
+        if !(0.0..=1.0).contains(&self.screen_threshold) {
+            bail!("--screen-threshold {} must be within 0 and 1", self.screen_threshold);
+        }
+        let sources = ListSources {
+            paths: self.lists.clone(),
+            threshold: self.screen_threshold,
+            allow: self.screen_allow.clone(),
+        };
+        let matcher = load_lists(&sources)?;
+        let policy = ScreenPolicy { name: self.screen_name_action.0, wallet: self.screen_wallet_action.0 };
+        Ok(Some((Arc::new(Watchlists::new(matcher)), sources, policy)))
+    }
+}
+
+/// Loads lists, saying on stderr what each file gave and what was skipped.
+pub fn load_lists(sources: &ListSources) -> Result<Matcher> {
+    let started = Instant::now();
+    let (matcher, reports) = sources.load().context("loading the lists")?;
+    for report in &reports {
+        for skipped in report.skipped.iter().take(10) {
+            eprintln!("  skipped: {skipped}");
+        }
+        if report.skipped.len() > 10 {
+            eprintln!("  ... and {} more skipped", report.skipped.len() - 10);
+        }
+        eprintln!("{}: {} entities ({} skipped)", report.path.display(), report.entities, report.skipped.len());
+    }
+    let index = matcher.index();
+    eprintln!(
+        "indexed {} entities, {} names in {:.2} s",
+        index.entities().len(),
+        index.names().len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(matcher)
+}
+
 /// Runs `tonle screen`.
 pub fn run(args: &ScreenArgs) -> Result<ExitCode> {
     if args.name.is_none() && args.address.is_none() && args.queries.is_none() {
@@ -77,50 +158,12 @@ pub fn run(args: &ScreenArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} must be within 0 and 1", args.threshold);
     }
-    let started = Instant::now();
-    let mut entities = Vec::new();
-    for path in &args.lists {
-        let loaded = tonle_screen::lists::load(path).with_context(|| format!("loading the list {}", path.display()))?;
-        for skipped in loaded.skipped.iter().take(10) {
-            eprintln!("  skipped: {skipped}");
-        }
-        if loaded.skipped.len() > 10 {
-            eprintln!("  ... and {} more skipped", loaded.skipped.len() - 10);
-        }
-        eprintln!("{}: {} entities ({} skipped)", path.display(), loaded.entities.len(), loaded.skipped.len());
-        entities.extend(loaded.entities);
-    }
-    let index = Index::new(entities);
-    eprintln!(
-        "indexed {} entities, {} names in {:.2} s",
-        index.entities().len(),
-        index.names().len(),
-        started.elapsed().as_secs_f64()
-    );
-    let mut matcher = Matcher::new(index).with_threshold(args.threshold);
-    if let Some(path) = &args.allow {
-        matcher = matcher.with_allow_list(read_allow_list(path)?);
-    }
+    let sources = ListSources { paths: args.lists.clone(), threshold: args.threshold, allow: args.allow.clone() };
+    let matcher = load_lists(&sources)?;
     match &args.queries {
         Some(path) => batch(&matcher, path, args.out.as_ref()),
         None => single(&matcher, args),
     }
-}
-
-/// Reads the allow list: `name,entity_id` with a header.
-fn read_allow_list(path: &PathBuf) -> Result<AllowList> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut allow = AllowList::default();
-    for (number, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((name, entity)) = line.rsplit_once(',') else {
-            bail!("{}:{}: expected name,entity_id", path.display(), number + 1);
-        };
-        allow.allow(name.trim().trim_matches('"'), entity.trim());
-    }
-    Ok(allow)
 }
 
 fn single(matcher: &Matcher, args: &ScreenArgs) -> Result<ExitCode> {

@@ -79,3 +79,94 @@ fn a_file_of_queries_is_answered_line_by_line_and_bad_lines_are_named() {
     assert!(saddam["explanation"]["qualifiers"].as_array().is_some_and(|q| !q.is_empty()), "{saddam}");
     assert_eq!(results[3]["matches"][0]["entity_id"], "ofac:25308");
 }
+
+/// One native JSON line from `from` to `to` (accounts and names) of `dollars` US dollars at `minute`.
+fn payment(id: &str, minute: u32, from: (&str, &str), to: (&str, &str), dollars: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "time": format!("2026-01-05T09:{minute:02}:00Z"),
+        "amount": dollars,
+        "currency": "USD",
+        "channel": "bank-transfer",
+        "debtor_account": from.0,
+        "debtor_name": from.1,
+        "creditor_account": to.0,
+        "creditor_name": to.1,
+    })
+    .to_string()
+}
+
+#[test]
+fn score_screens_every_party_and_explains_each_hit() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let input = dir.path().join("transactions.jsonl");
+    let lines = [
+        payment("t1", 0, ("KH01", "Sokha Chan"), ("RU01", "Vladimir Putin"), "120.00"),
+        payment("t2", 1, ("KH01", "Sokha Chan"), ("12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h", "cold wallet"), "80.00"),
+        payment("t3", 2, ("KH01", "Sokha Chan"), ("KH02", "Dara Sok"), "15.00"),
+        payment("t4", 3, ("RU02", "Путин Владимир Владимирович"), ("KH02", "Dara Sok"), "50.00"),
+    ];
+    std::fs::write(&input, lines.join("\n") + "\n").expect("input");
+    let out = dir.path().join("decisions.jsonl");
+    let sdn = fixtures().join("ofac_sdn.csv");
+    let run = tonle(&[
+        "score",
+        "--rules",
+        "default",
+        "--in",
+        input.to_str().expect("utf-8"),
+        "--list",
+        sdn.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let decisions: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .expect("decisions")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let summary: Vec<(&str, Vec<&str>)> = decisions
+        .iter()
+        .map(|d| {
+            let rules = d["reasons"].as_array().expect("reasons").iter().map(|r| r["rule"].as_str().unwrap()).collect();
+            (d["decision"].as_str().unwrap(), rules)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("hold", vec!["screen:creditor-name"]),
+            ("block", vec!["screen:creditor-wallet"]),
+            ("allow", vec![]),
+            ("hold", vec!["screen:debtor-name"]),
+        ]
+    );
+    let facts = &decisions[0]["reasons"][0]["facts"];
+    assert_eq!(facts["screen.creditor.name.entity"], "ofac:35096", "{facts}");
+    assert_eq!(facts["screen.creditor.name.listed"], "PUTIN, Vladimir", "{facts}");
+    assert!(facts["screen.creditor.name.match"].as_str().unwrap().contains("putin=putin"), "{facts}");
+    assert_eq!(decisions[1]["reasons"][0]["facts"]["screen.creditor.wallet.entity"], "ofac:25308");
+    assert_eq!(decisions[3]["reasons"][0]["facts"]["screen.debtor.name.entity"], "ofac:35096", "Cyrillic");
+
+    // A rule reading screening without lists is refused, naming the rule and the flag.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "name = \"s\"\n[[rule]]\nid = \"listed-payee\"\ndescription = \"d\"\nscore = 0.9\naction = \"block\"\n\
+         expression = 'screen.creditor.score >= 0.95'\n",
+    )
+    .expect("rules");
+    let args = ["score", "--rules", rules.to_str().unwrap(), "--in", input.to_str().unwrap(), "--out"];
+    let refused = tonle(&[&args[..], &[out.to_str().unwrap()]].concat());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("listed-payee") && stderr.contains("--list"), "{stderr}");
+    // With the list, that rule blocks the payment to the listed name, and its reason names the entity.
+    let listed = tonle(&[&args[..], &[out.to_str().unwrap(), "--list", sdn.to_str().unwrap()]].concat());
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let first: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(first["decision"], "block", "{first}");
+    assert_eq!(first["reasons"][0]["rule"], "listed-payee");
+    assert_eq!(first["reasons"][0]["facts"]["screen.creditor.name.entity"], "ofac:35096");
+}

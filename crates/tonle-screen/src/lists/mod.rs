@@ -115,6 +115,14 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// A line of an allow list is not `name,entity_id`.
+    #[error("{file}:{line}: expected name,entity_id")]
+    AllowLine {
+        /// The file.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+    },
     /// Neither the file's name nor its first bytes say which list format it is in.
     #[error("list file {file}: cannot tell its format from its name or first bytes")]
     UnknownFormat {
