@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 mod openapi;
 pub mod pipeline;
+mod screening;
 mod snapshot;
 mod system;
 mod transactions;
@@ -54,6 +55,46 @@ pub struct EngineSetup {
     /// How many transactions a tenant's pipeline decides between snapshots of its state (0: none but the
     /// one taken when the server stops). A restart replays only the log after the latest snapshot.
     pub snapshot_every: u64,
+    /// The lists every tenant's transactions are screened against, if any.
+    pub screening: Option<ScreeningSetup>,
+}
+
+/// The lists the server screens parties against: shared by every tenant's engine, and replaced (with the
+/// known parties re-screened) by `POST /v1/screening/lists/reload`.
+pub struct ScreeningSetup {
+    /// The lists in use.
+    pub lists: Arc<tonle_screen::Watchlists>,
+    /// Where they are loaded from.
+    pub sources: tonle_screen::ListSources,
+    /// What a hit asks for by itself.
+    pub policy: tonle_detect::screening::ScreenPolicy,
+    /// What the last load gave, file by file, and when it was loaded (UTC ms).
+    pub loaded: std::sync::Mutex<(Vec<tonle_screen::ListReport>, i64)>,
+    /// Held while the lists are reloaded, so that two reloads do not interleave.
+    pub reloading: tokio::sync::Mutex<()>,
+}
+
+impl ScreeningSetup {
+    /// Screening with lists loaded from `sources`, with what their load gave.
+    pub fn new(
+        lists: Arc<tonle_screen::Watchlists>,
+        sources: tonle_screen::ListSources,
+        policy: tonle_detect::screening::ScreenPolicy,
+        reports: Vec<tonle_screen::ListReport>,
+    ) -> ScreeningSetup {
+        ScreeningSetup {
+            lists,
+            sources,
+            policy,
+            loaded: std::sync::Mutex::new((reports, now_millis())),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// Now, in UTC milliseconds.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The default of [`EngineSetup::snapshot_every`].
@@ -69,6 +110,18 @@ impl EngineSetup {
             }
             None => Engine::new(self.windows.clone(), text, origin, self.fx.clone())?,
         })
+        .and_then(|engine| self.screened(engine))
+    }
+
+    /// An engine given the server's lists, if it has any; refused if its rules read `screen.*` without them.
+    pub fn screened(&self, mut engine: Engine) -> anyhow::Result<Engine> {
+        if let Some(screening) = &self.screening {
+            engine.set_screener(Arc::clone(&screening.lists) as Arc<dyn tonle_core::Screener>, screening.policy);
+        }
+        if let Some((rule, variable)) = engine.unscreened_rule() {
+            anyhow::bail!("rule {rule:?} reads `{variable}`, but the server screens no lists (tonle serve --list)");
+        }
+        Ok(engine)
     }
 }
 
@@ -214,6 +267,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/keys/{prefix}", axum::routing::delete(admin::revoke_key))
         .route("/v1/audit", get(admin::audit_entries))
         .route("/v1/audit/verify", get(admin::audit_verify))
+        .route("/v1/screening/lists", get(screening::lists))
+        .route("/v1/screening/lists/reload", post(screening::reload))
+        .route("/v1/screening/match", post(screening::match_one))
         .fallback(system::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), observe))
         .layer(axum::extract::DefaultBodyLimit::max(32 << 20))

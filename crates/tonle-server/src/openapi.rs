@@ -95,6 +95,9 @@ pub const OPERATIONS: &[Operation] = &[
     ("delete", "/v1/keys/{prefix}", "revokeKey", Some("administer"), "Revoke the keys starting with a prefix (at least 12 characters).", None, 200, "Object"),
     ("get", "/v1/audit", "listAudit", Some("audit"), "The tenant's hash-chained audit entries, oldest first.", None, 200, "AuditList"),
     ("get", "/v1/audit/verify", "verifyAudit", Some("audit"), "Verify the tenant's audit and transaction chains: edited, reordered or deleted entries.", None, 200, "VerifyReport"),
+    ("get", "/v1/screening/lists", "listScreeningLists", Some("read"), "The sanctions and watch lists every transaction's parties are screened against: files, entities, threshold, actions (404 when the server screens none).", None, 200, "ScreeningLists"),
+    ("post", "/v1/screening/match", "screenName", Some("read"), "Screen one name (with entity type, birth date, country) or crypto address against the lists; every match explained, best first.", Some("ScreeningQuery"), 200, "ScreeningMatches"),
+    ("post", "/v1/screening/lists/reload", "reloadScreeningLists", Some("administer"), "Load the lists again from their files and, if they load, screen with them from the next transaction; every tenant's known parties are re-screened, and each party newly found listed gets an alert on its latest transaction and an audit entry.", None, 200, "ScreeningReload"),
 ];
 
 fn object(properties: Value) -> Value {
@@ -193,6 +196,21 @@ fn schemas() -> Value {
         json!(object(json!({"freezes": {"type": "array", "items": {"$ref": "#/components/schemas/Freeze"}}}))),
     );
     schemas.insert("FreezeRequest".into(), json!({"type": "object", "required": ["account", "reason"], "properties": {"account": text, "action": {"type": "string", "enum": ["freeze", "unfreeze"], "default": "freeze"}, "reason": text}, "additionalProperties": false}));
+    let list = object(
+        json!({"path": text, "entities": int, "skipped": int, "skipped_examples": {"type": "array", "items": text}}),
+    );
+    let lists = json!({"generation": int, "loaded_at": int, "threshold": {"type": "number"}, "name_action": text, "wallet_action": text, "entities": int, "names": int, "lists": {"type": "array", "items": list}});
+    schemas.insert("ScreeningLists".into(), object(lists.clone()));
+    schemas.insert("ScreeningQuery".into(), json!({"type": "object", "properties": {"name": text, "schema": {"type": "string", "enum": ["person", "organization", "vessel", "aircraft"]}, "birth_date": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}, "country": {"type": "string", "description": "ISO 3166-1 alpha-2"}, "address": text, "threshold": {"type": "number", "minimum": 0, "maximum": 1}}, "additionalProperties": false}));
+    schemas.insert("ScreeningMatches".into(), object(json!({"matches": {"type": "array", "items": object(json!({"entity_id": text, "score": {"type": "number"}, "explanation": {"type": "object", "description": "the listed name matched, its kind, each aligned name part with its score and how it matched, unmatched parts, qualifiers (docs/screening.md)"}}))}})));
+    let hit = object(
+        json!({"account": text, "name": nullable_text, "by": {"type": "string", "enum": ["name", "wallet"]}, "entity": text, "listed": text, "score": {"type": "number"}, "match": text, "before": nullable_text, "alert": nullable_int}),
+    );
+    let mut reload = lists;
+    reload["load_seconds"] = json!({"type": "number"});
+    reload["rescreened"] = object(json!({"parties": int, "names": int, "alerts": int, "seconds": {"type": "number"}}));
+    reload["new_hits"] = json!({"type": "array", "items": hit});
+    schemas.insert("ScreeningReload".into(), object(reload));
     schemas.insert("RuleFile".into(), json!({"type": "string", "description": "A rule file (TOML), docs/engine.md"}));
     schemas.insert("RuleSet".into(), json!(object(json!({"version": text, "mode": {"type": "string", "enum": ["live", "shadow", "inactive"]}, "uploaded_by": text, "uploaded_at": int}))));
     schemas.insert(

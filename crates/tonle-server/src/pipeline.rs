@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::oneshot;
-use tonle_core::{Decision, Fact, LabelledTransaction, Reason};
+use tonle_core::{Decision, Fact, LabelledTransaction, Reason, Transaction};
 use tonle_detect::engine::Engine;
 use tonle_detect::rules::decide::{decision_json, Outcome};
 use tonle_store::alerts::NewAlert;
@@ -65,6 +65,7 @@ enum Job {
     Check { text: String, origin: String, reply: oneshot::Sender<Result<String, String>> },
     Account { account: String, reply: oneshot::Sender<Option<AccountView>> },
     Snapshot { reply: oneshot::Sender<Result<(), String>> },
+    Parties { reply: oneshot::Sender<Vec<KnownParty>> },
 }
 
 /// How many of an account's latest transactions the pipeline remembers.
@@ -80,6 +81,10 @@ pub(crate) struct AccountMemory {
     /// Log seqs of its latest transactions, a ring: `recent[(next + RECENT - 1) % RECENT]` is the newest.
     recent: [i64; RECENT],
     next: u8,
+    /// The holder's name and country as its latest transaction gave them (for re-screening when the lists
+    /// change).
+    name: Option<CompactString>,
+    country: Option<CompactString>,
 }
 
 /// An account as the pipeline knows it.
@@ -100,7 +105,15 @@ pub struct AccountView {
 }
 
 impl AccountMemory {
-    fn note(&mut self, seq: i64, time: i64, paid: bool) {
+    fn note(&mut self, seq: i64, time: i64, paid: bool, holder: &tonle_core::Party) {
+        if let Some(name) = &holder.name {
+            if self.name.as_deref() != Some(name.as_str()) {
+                self.name = Some(CompactString::from(name.as_str()));
+            }
+        }
+        if let Some(country) = holder.country {
+            self.country = Some(CompactString::from(country.as_str()));
+        }
         if self.paid + self.received == 0 {
             self.first_seen = time;
             self.last_seen = time;
@@ -234,6 +247,13 @@ impl Pipeline {
         answer.await.map_err(|_| Stopped)
     }
 
+    /// Every account seen, with its holder's latest name and country and its latest transaction.
+    pub async fn known_parties(&self) -> Result<Vec<KnownParty>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Parties { reply }).map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
     /// Checks that a rule file compiles; returns its version.
     pub async fn check_rules(&self, text: &str, origin: &str) -> Result<Result<String, String>, Stopped> {
         let (reply, answer) = oneshot::channel();
@@ -349,14 +369,29 @@ impl Worker {
                 }
                 let _ = reply.send(stored.blocking_recv().unwrap_or_else(|_| Err("the writer has stopped".into())));
             }
+            Job::Parties { reply } => {
+                let parties = self
+                    .accounts
+                    .iter()
+                    .map(|(account, memory)| KnownParty {
+                        account: account.clone(),
+                        name: memory.name.clone(),
+                        country: memory.country.clone(),
+                        last_seq: memory.recent[(memory.next as usize + RECENT - 1) % RECENT],
+                    })
+                    .collect();
+                let _ = reply.send(parties);
+            }
             Job::Check { text, origin, reply } => {
                 let answer = match self.engine.reloader().check(&text, &origin) {
                     Ok(version) => Ok(version),
                     // A set reading roles this engine does not track is fine: switching to it rebuilds the
                     // engine. Check it on a fresh engine instead.
                     Err(_) => Engine::new(self.setup.windows.clone(), &text, &origin, self.setup.fx.clone())
+                        .map_err(anyhow::Error::from)
+                        .and_then(|engine| self.setup.screened(engine))
                         .map(|engine| engine.ruleset_version().to_owned())
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| format!("{e:#}")),
                 };
                 let _ = reply.send(answer);
             }
@@ -492,13 +527,7 @@ impl Worker {
         });
         // The logged body has no label: the ground truth is not the server's business.
         let body = tonle_formats::native::jsonl::encode_object(&LabelledTransaction { tx: tx.clone(), label: None });
-        remember(
-            &mut self.accounts,
-            tx.debtor.account.as_str(),
-            tx.creditor.account.as_str(),
-            self.next_seq,
-            tx.time.millis(),
-        );
+        remember(&mut self.accounts, tx, self.next_seq);
         self.next_seq += 1;
         Ok((
             LoggedTransaction {
@@ -529,9 +558,23 @@ impl Worker {
 }
 
 /// Notes a logged (or about to be) transaction in its two accounts' memories.
-fn remember(accounts: &mut FxHashMap<CompactString, AccountMemory>, debtor: &str, creditor: &str, seq: i64, time: i64) {
-    accounts.entry(CompactString::from(debtor)).or_default().note(seq, time, true);
-    accounts.entry(CompactString::from(creditor)).or_default().note(seq, time, false);
+fn remember(accounts: &mut FxHashMap<CompactString, AccountMemory>, tx: &Transaction, seq: i64) {
+    let time = tx.time.millis();
+    accounts.entry(CompactString::from(tx.debtor.account.as_str())).or_default().note(seq, time, true, &tx.debtor);
+    accounts.entry(CompactString::from(tx.creditor.account.as_str())).or_default().note(seq, time, false, &tx.creditor);
+}
+
+/// An account the pipeline has seen, as re-screening needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownParty {
+    /// The account.
+    pub account: CompactString,
+    /// Its holder's name, as its latest transaction gave it.
+    pub name: Option<CompactString>,
+    /// Its holder's country, likewise.
+    pub country: Option<CompactString>,
+    /// Its latest transaction's place in the log.
+    pub last_seq: i64,
 }
 
 /// A tenant's engine and the pipeline's memory, rebuilt from the store.
@@ -621,13 +664,7 @@ fn replay(
                 eprintln!("tonle: tenant {tenant}: replaying log entry {}: {error}", stored.seq);
             }
             replayed.seen.insert(CompactString::from(logged.tx_id.as_str()));
-            remember(
-                &mut replayed.accounts,
-                &logged.debtor_account,
-                &logged.creditor_account,
-                stored.seq,
-                logged.event_time,
-            );
+            remember(&mut replayed.accounts, &labelled.tx, stored.seq);
             replayed.next_seq = stored.seq + 1;
             replayed.replayed += 1;
             after = stored.seq;

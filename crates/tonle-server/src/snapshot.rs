@@ -15,7 +15,7 @@ use crate::pipeline::AccountMemory;
 use crate::EngineSetup;
 
 /// The layout of the pipeline's part; the engine's has its own ([`STATE_VERSION`]).
-const LAYOUT: u32 = 1;
+const LAYOUT: u32 = 2;
 
 #[derive(Serialize)]
 struct MemoryRef<'a> {
@@ -26,7 +26,8 @@ struct MemoryRef<'a> {
 
 #[derive(Deserialize)]
 struct Memory {
-    layout: u32,
+    /// Checked before the whole is decoded.
+    _layout: u32,
     seen: FxHashSet<CompactString>,
     accounts: FxHashMap<CompactString, AccountMemory>,
 }
@@ -54,10 +55,12 @@ pub(crate) fn encode(
 /// Decodes a snapshot, restoring the engine's state into `engine` (built the way the snapshot's fingerprint
 /// says); on error `engine` is unchanged.
 pub(crate) fn decode(bytes: &[u8], engine: &mut Engine) -> anyhow::Result<Restored> {
-    let (memory, rest): (Memory, &[u8]) = postcard::take_from_bytes(bytes).context("decoding the pipeline's part")?;
-    if memory.layout != LAYOUT {
-        anyhow::bail!("the pipeline's part has layout {}; this build reads layout {LAYOUT}", memory.layout);
+    // The layout comes first, so that a snapshot of another layout is named as such, not as undecodable.
+    let (layout, _): (u32, &[u8]) = postcard::take_from_bytes(bytes).context("decoding the pipeline's part")?;
+    if layout != LAYOUT {
+        anyhow::bail!("the pipeline's part has layout {layout}; this build reads layout {LAYOUT}");
     }
+    let (memory, rest): (Memory, &[u8]) = postcard::take_from_bytes(bytes).context("decoding the pipeline's part")?;
     let state: EngineState = postcard::from_bytes(rest).context("decoding the engine's part")?;
     engine.restore(state)?;
     Ok(Restored { seen: memory.seen, accounts: memory.accounts })

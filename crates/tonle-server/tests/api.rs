@@ -40,6 +40,18 @@ struct Server {
 
 impl Server {
     fn start(url: Option<String>) -> Server {
+        Server::start_with(url, None)
+    }
+
+    /// A server screening parties against lists loaded from `lists`.
+    fn start_screening(url: Option<String>, lists: tonle_screen::ListSources) -> Server {
+        let (matcher, reports) = lists.load().expect("the lists load");
+        let watchlists = Arc::new(tonle_screen::Watchlists::new(matcher));
+        let policy = tonle_detect::screening::ScreenPolicy::default();
+        Server::start_with(url, Some(tonle_server::ScreeningSetup::new(watchlists, lists, policy, reports)))
+    }
+
+    fn start_with(url: Option<String>, screening: Option<tonle_server::ScreeningSetup>) -> Server {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -71,6 +83,7 @@ impl Server {
             windows: Default::default(),
             model: None,
             snapshot_every: tonle_server::SNAPSHOT_EVERY,
+            screening,
         };
         let running = runtime
             .block_on(tonle_server::start(&url, setup, "127.0.0.1:0".parse().expect("address"), async {
@@ -480,7 +493,7 @@ fn every_documented_route_is_routed_and_the_system_routes_answer() {
             assert!(!fallback && status != 405, "{method} {path} is documented but not routed ({status} {body})");
         }
     }
-    assert_eq!(operations, 30);
+    assert_eq!(operations, 33);
     let (status, body) = server.get("auditor", "/v1/nothing-here");
     assert_eq!((status, body["error"]["status"].as_i64()), (404, Some(404)));
     let _ = Arc::clone(&server.running.as_ref().expect("running").state);
@@ -603,5 +616,112 @@ fn a_stopped_server_snapshots_and_comes_back_from_its_snapshot() {
         assert_eq!(replayed(&server), 33, "{name}: the whole log was replayed");
         let (_, fourth) = server.post("ingest", "/v1/transactions", &paid("W4", "WATCHED", 43));
         assert_eq!(fourth["decision"], "review", "{name}: {fourth}");
+    }
+}
+
+/// A payment from a named payer to a named payee.
+fn named(id: &str, minute: u32, (debtor, debtor_name): (&str, &str), (creditor, creditor_name): (&str, &str)) -> Value {
+    json!({
+        "id": id, "time": format!("2026-03-01T08:{minute:02}:00Z"), "amount": "120.00", "currency": "USD",
+        "channel": "bank-transfer", "debtor_account": debtor, "debtor_name": debtor_name,
+        "creditor_account": creditor, "creditor_name": creditor_name
+    })
+}
+
+const WATCHLIST_HEADER: &str = "id,name,schema,aliases,birth_date,country,program\n";
+
+#[test]
+fn parties_are_screened_as_they_pay_and_a_list_update_rescreens_known_ones() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let list = dir.path().join("watch.csv");
+    std::fs::write(&list, format!("{WATCHLIST_HEADER}1,CHEN Zhi,person,Vincent Chen,,KH,scam compound\n"))
+        .expect("list");
+    let sources = tonle_screen::ListSources { paths: vec![list.clone()], threshold: 0.85, allow: None };
+    let mut urls = vec![None];
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    urls.extend(runtime.block_on(tonle_store::testing::postgres_database()).map(Some));
+    for url in urls {
+        std::fs::write(&list, format!("{WATCHLIST_HEADER}1,CHEN Zhi,person,Vincent Chen,,KH,scam compound\n"))
+            .expect("list");
+        let server = Server::start_screening(url.clone(), sources.clone());
+        let backend = if url.is_some() { "postgres" } else { "sqlite" };
+
+        // A payment to a listed name is held, its reason naming the entity and how the names matched.
+        let (status, held) =
+            server.post("ingest", "/v1/transactions", &named("S1", 0, ("KH-A", "Sok Dara"), ("KH-B", "Zhi Chen")));
+        assert_eq!((status, held["decision"].as_str()), (200, Some("hold")), "{backend}: {held}");
+        let reason = &held["reasons"][0];
+        assert_eq!(reason["rule"], "screen:creditor-name", "{backend}: {held}");
+        assert_eq!(reason["facts"]["screen.creditor.name.listed"], "CHEN Zhi");
+        let entity = reason["facts"]["screen.creditor.name.entity"].as_str().expect("entity").to_owned();
+        assert!(entity.starts_with("csv:") && entity.contains("watch.csv"), "{entity}");
+        let (_, clean) =
+            server.post("ingest", "/v1/transactions", &named("S2", 1, ("KH-A", "Sok Dara"), ("KH-C", "Prak Vanna")));
+        assert_eq!(clean["decision"], "allow", "{backend}: {clean}");
+
+        // The lists in use, and a name screened on demand.
+        let (status, lists) = server.get("analyst", "/v1/screening/lists");
+        assert_eq!((status, lists["entities"].as_i64(), lists["name_action"].as_str()), (200, Some(1), Some("hold")));
+        let (status, matched) = server.post("analyst", "/v1/screening/match", &json!({"name": "vincent chen"}));
+        assert_eq!((status, matched["matches"][0]["entity_id"].as_str()), (200, Some(entity.as_str())), "{matched}");
+        let (status, _) = server.post("analyst", "/v1/screening/match", &json!({"name": "x", "schema": "ship"}));
+        assert_eq!(status, 422);
+
+        // Only an administrator reloads the lists; a list that no longer loads leaves the old ones in use.
+        let (status, _) = server.post("analyst", "/v1/screening/lists/reload", &json!({}));
+        assert_eq!(status, 403);
+        std::fs::remove_file(&list).expect("remove");
+        let (status, refused) = server.post("admin", "/v1/screening/lists/reload", &json!({}));
+        assert_eq!(status, 422, "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("watch.csv"), "{refused}");
+
+        // The payee of S2 is listed now: the reload finds that known party and raises an alert on its latest
+        // transaction; the payer and the payee already listed are not raised again.
+        std::fs::write(
+            &list,
+            format!(
+                "{WATCHLIST_HEADER}1,CHEN Zhi,person,Vincent Chen,,KH,scam compound\n2,PRAK Vanna,person,,,,mule\n"
+            ),
+        )
+        .expect("list");
+        let (status, reloaded) = server.post("admin", "/v1/screening/lists/reload", &json!({}));
+        assert_eq!(status, 200, "{backend}: {reloaded}");
+        assert_eq!(reloaded["entities"], 2);
+        assert_eq!(reloaded["rescreened"]["parties"], 3, "{reloaded}");
+        let hits = reloaded["new_hits"].as_array().expect("hits");
+        assert_eq!(hits.len(), 1, "{backend}: {reloaded}");
+        assert_eq!((hits[0]["account"].as_str(), hits[0]["by"].as_str()), (Some("KH-C"), Some("name")));
+        assert_eq!(hits[0]["listed"], "PRAK Vanna");
+        let alert = hits[0]["alert"].as_i64().expect("an alert");
+        let (_, raised) = server.get("analyst", &format!("/v1/alerts/{alert}"));
+        let raised = if raised["alert"].is_object() { raised["alert"].clone() } else { raised };
+        assert_eq!(raised["account"], "KH-C", "{raised}");
+        assert_eq!(raised["transaction_id"], "S2", "{raised}");
+        assert_eq!(raised["decision"], "hold");
+        assert!(raised["rules"][0].as_str().unwrap().starts_with("rescreen:csv:"), "{raised}");
+        let (_, audit) = server.get("auditor", "/v1/audit");
+        let entries = audit["entries"].as_array().or(audit.as_array()).expect("entries").clone();
+        assert!(entries.iter().any(|e| e["action"] == "screening.reload"), "{audit}");
+        let (_, verified) = server.get("auditor", "/v1/audit/verify");
+        assert_eq!(verified["intact"], true, "{verified}");
+
+        // The next payment to that payee is held; a second reload finds nothing new.
+        let (_, next) =
+            server.post("ingest", "/v1/transactions", &named("S3", 2, ("KH-A", "Sok Dara"), ("KH-C", "Prak Vanna")));
+        assert_eq!(next["decision"], "hold", "{next}");
+        let (_, again) = server.post("admin", "/v1/screening/lists/reload", &json!({}));
+        assert_eq!(again["new_hits"].as_array().map(Vec::len), Some(0), "{again}");
+        // Alerts raised by decisions keep their numbers after the ones the reload raised.
+        let (_, after) =
+            server.post("ingest", "/v1/transactions", &named("S4", 3, ("KH-A", "Sok Dara"), ("KH-B", "Zhi Chen")));
+        assert_eq!(after["decision"], "hold", "{after}");
+        let (_, all) = server.get("analyst", "/v1/alerts");
+        let all = all["alerts"].as_array().or(all.as_array()).expect("alerts").clone();
+        let s4 = all.iter().find(|a| a["transaction_id"] == "S4").expect("S4's alert");
+        assert!(s4["id"].as_i64().expect("id") > alert, "{all:?}");
+        let mut ids: Vec<i64> = all.iter().filter_map(|a| a["id"].as_i64()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "alert numbers are unique");
     }
 }

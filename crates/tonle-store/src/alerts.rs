@@ -160,7 +160,70 @@ pub(crate) async fn get_in<'e>(
     row.map(alert).ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
 }
 
+/// An alert raised outside a decision (a known party found on an updated list), about one of its logged
+/// transactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaisedAlert {
+    /// The transaction's place in the log.
+    pub tx_seq: i64,
+    /// The alert.
+    pub alert: NewAlert,
+}
+
 impl Store {
+    /// Raises alerts about logged transactions outside a decision (re-screening), numbered after the tenant's
+    /// latest, and records `action` on `object` in the audit log with `details`: one write, all or nothing.
+    /// Returns the alerts' ids, in order.
+    pub async fn raise_alerts(
+        &self,
+        tenant: &str,
+        actor: &str,
+        action: &str,
+        object: &str,
+        details: &serde_json::Value,
+        alerts: &[RaisedAlert],
+    ) -> Result<Vec<i64>> {
+        let _writing = self.writer.lock().await;
+        // The log's cached head numbers the next alert; it is put back with the number moved on.
+        let cached = self.log_heads.lock().expect("never poisoned").remove(tenant);
+        let mut tx = self.pool.begin().await?;
+        let first = match &cached {
+            Some((_, _, next_alert)) => *next_alert,
+            None => crate::next_number(&mut tx, "alerts", "id", tenant).await?,
+        };
+        let now = now_millis();
+        let mut ids = Vec::with_capacity(alerts.len());
+        for (i, raised) in alerts.iter().enumerate() {
+            let id = first + i as i64;
+            let inserted = sqlx::query(
+                "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) \
+                 SELECT tenant, $2, seq, tx_id, $3, $4, $5, $6, $7, 'open' FROM transactions \
+                 WHERE tenant = $1 AND seq = $8",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(&raised.alert.account)
+            .bind(now)
+            .bind(&raised.alert.decision)
+            .bind(raised.alert.score)
+            .bind(&raised.alert.rules)
+            .bind(raised.tx_seq)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() != 1 {
+                return Err(StoreError::NotFound(format!("logged transaction {}", raised.tx_seq)));
+            }
+            ids.push(id);
+        }
+        audit::record(&mut tx, tenant, now, actor, action, object, details).await?;
+        tx.commit().await?;
+        if let Some((seq, hash, _)) = cached {
+            let next = first + alerts.len() as i64;
+            self.log_heads.lock().expect("never poisoned").insert(tenant.to_owned(), (seq, hash, next));
+        }
+        Ok(ids)
+    }
+
     /// One alert.
     pub async fn alert(&self, tenant: &str, id: i64) -> Result<Alert> {
         get_in(&self.pool, tenant, id).await

@@ -66,7 +66,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use tokio::sync::Mutex;
 
-pub use alerts::{Alert, AlertFilter, Disposition};
+pub use alerts::{Alert, AlertFilter, Disposition, NewAlert, RaisedAlert};
 pub use audit::{AuditEntry, ChainProblem, VerifyReport};
 pub use cases::{Case, CaseEntry, CaseStatus};
 pub use freezes::{Freeze, FreezeAction, FreezeStatus};
@@ -280,7 +280,7 @@ fn check_name(what: &str, value: &str) -> Result<()> {
 }
 
 /// The next number in a per-tenant sequence of `table`'s `column` (1 for the first), inside a write.
-async fn next_number(
+pub(crate) async fn next_number(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     table: &str,
     column: &str,

@@ -110,6 +110,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         windows: Default::default(),
         model: None,
         snapshot_every: tonle_server::SNAPSHOT_EVERY,
+        screening: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = runtime.block_on(tonle_server::start(&url, setup, args.listen, async move {

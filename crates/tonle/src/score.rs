@@ -110,8 +110,8 @@ pub fn load_rules(path: &Path) -> Result<(String, String)> {
 
 /// Gives the engine the lists of `--list`, if any; refuses rules reading `screen.*` without them.
 pub fn screen_parties(engine: &mut Engine, lists: &crate::screen::ListArgs) -> Result<()> {
-    if let Some((lists, _, policy)) = lists.load()? {
-        engine.set_screener(lists, policy);
+    if let Some(loaded) = lists.load()? {
+        engine.set_screener(loaded.lists, loaded.policy);
     }
     if let Some((rule, variable)) = engine.unscreened_rule() {
         bail!("rule {rule:?} reads `{variable}`, but no lists are screened: give --list");

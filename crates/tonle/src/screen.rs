@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tonle_core::Decision;
 use tonle_detect::screening::ScreenPolicy;
-use tonle_screen::{ListSources, Matcher, PartialDate, Query, Schema, Watchlists};
+use tonle_screen::{ListReport, ListSources, Matcher, PartialDate, Query, Schema, Watchlists};
 
 /// `tonle screen`'s options.
 #[derive(Args)]
@@ -109,7 +109,7 @@ fn parse_action(text: &str) -> Result<Action, String> {
 
 impl ListArgs {
     /// The lists loaded, with their sources (to load them again) and the policy; `None` without --list.
-    pub fn load(&self) -> Result<Option<(Arc<Watchlists>, ListSources, ScreenPolicy)>> {
+    pub fn load(&self) -> Result<Option<LoadedLists>> {
         if self.lists.is_empty() {
             return Ok(None);
         }
@@ -121,14 +121,26 @@ impl ListArgs {
             threshold: self.screen_threshold,
             allow: self.screen_allow.clone(),
         };
-        let matcher = load_lists(&sources)?;
+        let (matcher, reports) = load_lists(&sources)?;
         let policy = ScreenPolicy { name: self.screen_name_action.0, wallet: self.screen_wallet_action.0 };
-        Ok(Some((Arc::new(Watchlists::new(matcher)), sources, policy)))
+        Ok(Some(LoadedLists { lists: Arc::new(Watchlists::new(matcher)), sources, policy, reports }))
     }
 }
 
+/// Lists loaded for the decision path.
+pub struct LoadedLists {
+    /// The lists, for the engines.
+    pub lists: Arc<Watchlists>,
+    /// Where they came from (to load them again).
+    pub sources: ListSources,
+    /// What a hit asks for by itself.
+    pub policy: ScreenPolicy,
+    /// What each file gave.
+    pub reports: Vec<ListReport>,
+}
+
 /// Loads lists, saying on stderr what each file gave and what was skipped.
-pub fn load_lists(sources: &ListSources) -> Result<Matcher> {
+pub fn load_lists(sources: &ListSources) -> Result<(Matcher, Vec<ListReport>)> {
     let started = Instant::now();
     let (matcher, reports) = sources.load().context("loading the lists")?;
     for report in &reports {
@@ -147,7 +159,7 @@ pub fn load_lists(sources: &ListSources) -> Result<Matcher> {
         index.names().len(),
         started.elapsed().as_secs_f64()
     );
-    Ok(matcher)
+    Ok((matcher, reports))
 }
 
 /// Runs `tonle screen`.
@@ -159,7 +171,7 @@ pub fn run(args: &ScreenArgs) -> Result<ExitCode> {
         bail!("--threshold {} must be within 0 and 1", args.threshold);
     }
     let sources = ListSources { paths: args.lists.clone(), threshold: args.threshold, allow: args.allow.clone() };
-    let matcher = load_lists(&sources)?;
+    let (matcher, _) = load_lists(&sources)?;
     match &args.queries {
         Some(path) => batch(&matcher, path, args.out.as_ref()),
         None => single(&matcher, args),

@@ -64,6 +64,8 @@ pub struct ServeArgs {
     /// stops); a restart restores the latest snapshot and replays only the log after it.
     #[arg(long, default_value_t = tonle_server::SNAPSHOT_EVERY)]
     pub snapshot_every: u64,
+    #[command(flatten)]
+    pub screening: crate::screen::ListArgs,
 }
 
 fn parse_duration(text: &str) -> Result<i64, String> {
@@ -79,7 +81,11 @@ pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
     };
     let model = args.model.clone();
     let windows = tonle_detect::features::WindowConfig { max_lateness: args.max_lateness, ..Default::default() };
-    Ok(EngineSetup { rules, fx, windows, model, snapshot_every: args.snapshot_every })
+    let screening = args
+        .screening
+        .load()?
+        .map(|loaded| tonle_server::ScreeningSetup::new(loaded.lists, loaded.sources, loaded.policy, loaded.reports));
+    Ok(EngineSetup { rules, fx, windows, model, snapshot_every: args.snapshot_every, screening })
 }
 
 /// A runtime for the async commands.
