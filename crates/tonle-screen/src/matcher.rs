@@ -6,11 +6,16 @@
 //!    more than [`COMMON_KEY`] names find no candidates when rarer keys do. The best
 //!    [`MAX_CANDIDATES`] names sharing at least a third of the query's weight are scored.
 //! 2. **Name parts.** Each query token is aligned with at most one listed token (or two adjacent listed
-//!    tokens that it joins, and the other way round), best pairs first: the same token scores 1, the same
-//!    phonetic key 0.92 (0.8 when one of them has four letters or fewer), an initial against a name starting with it 0.75, a joined pair 0.97, else (both
-//!    of four letters or more) Jaro-Winkler times 0.95 when at least 0.80. The name score is the weighted share of the query's tokens
-//!    matched (weights by rarity; an initial weighs 1, a legal form 0.5), with the listed name's unmatched tokens counting against it: fully at its
-//!    ends, by [`MIDDLE_NAME`] in its middle (a missing middle name costs little).
+//!    tokens that it joins, and the other way round), best pairs first: the same token scores 1; the same
+//!    phonetic key 0.92 (0.8 when one of them has four letters or fewer), provided the two are spelt alike
+//!    enough (Jaro-Winkler at least [`PHONETIC_SPELLING`], the shorter at least [`PHONETIC_LENGTHS`] of the
+//!    longer's length, unless one is all consonants or the query was written in Arabic script) and the
+//!    listed one is not a two-letter abbreviation; an initial against a name starting with it 0.75; a
+//!    joined pair 0.97; else (both of four letters or more, the shorter at least [`SIMILAR_LENGTHS`] of the
+//!    longer) Jaro-Winkler times 0.95 when at least 0.80. The name score is the weighted share of the
+//!    query's tokens matched (weights by rarity; an initial weighs 1, a legal form 0.5), with the listed
+//!    name's unmatched tokens counting against it: fully at its ends, by [`MIDDLE_NAME`] in a person's
+//!    middle (a missing middle name costs little) and by [`MIDDLE_WORD`] in a company's or vessel's.
 //! 3. **Qualifiers.** A weak alias scores 0.9 of its value. Then: a birth date that agrees adds 0.03 (the same
 //!    day) or 0.02 (the same year); one that disagrees by more than a year takes 0.15 away; a country that
 //!    agrees adds 0.02, one that disagrees takes 0.05; another entity type (a person against a company)
@@ -35,6 +40,20 @@ pub const MAX_NAME_CHARS: usize = 1_000;
 
 /// What an unmatched middle part of a listed name counts for, as a share of its weight.
 pub const MIDDLE_NAME: f64 = 0.15;
+
+/// What an unmatched middle word of a company's (vessel's, aircraft's) listed name counts for, as a share of
+/// its weight: more than a person's middle name, less than a word at either end (aliases drop words).
+pub const MIDDLE_WORD: f64 = 0.5;
+
+/// The shorter of two parts paired as sounding alike must be at least this share of the longer's length
+/// (Arabic "bn" and "bin" pair, "jun" and "jinee" do not).
+pub const PHONETIC_LENGTHS: f64 = 0.65;
+
+/// The shorter of two parts paired as misspelt must be at least this share of the longer's length.
+pub const SIMILAR_LENGTHS: f64 = 0.75;
+
+/// How alike (Jaro-Winkler) two parts with the same phonetic key must be spelt to pair as sounding alike.
+pub const PHONETIC_SPELLING: f64 = 0.5;
 
 /// The most candidate names scored per query.
 pub const MAX_CANDIDATES: usize = 64;
@@ -220,6 +239,7 @@ impl Matcher {
         let tokens: Vec<&str> = normalized.tokens.iter().chain(&normalized.legal_forms).map(String::as_str).collect();
         let keys: Vec<Box<str>> = tokens.iter().map(|t| phonetic(t).into_boxed_str()).collect();
         let side = Side {
+            unvowelled: normalized.scripts.contains(&crate::translit::Script::Arabic),
             weights: tokens
                 .iter()
                 .zip(&keys)
@@ -241,7 +261,8 @@ impl Matcher {
                 continue;
             }
             let entity = &self.index.entities()[listed.entity as usize];
-            let Some(scored) = score_name(&side, listed) else { continue };
+            let person = matches!(entity.schema, Schema::Person | Schema::Unknown);
+            let Some(scored) = score_name(&side, listed, person) else { continue };
             let score =
                 (scored.name_score + qualify(query, entity, listed.kind, scored.name_score, None)).clamp(0.0, 1.0);
             if score < threshold {
@@ -353,10 +374,14 @@ struct Scored {
     pairs: Vec<Pair>,
 }
 
-/// Scores one listed name against the query's tokens (None when no part pairs).
-fn score_name(side: &Side, listed: &IndexedName) -> Option<Scored> {
+/// Scores one listed name against the query's tokens (None when no part pairs); `person` when the listed
+/// entity is a person (or of unknown kind), whose middle names are often left out.
+fn score_name(side: &Side, listed: &IndexedName, person: bool) -> Option<Scored> {
     let other = Side {
         name_tokens: listed.name_tokens,
+        // Listed names in Arabic script are rare beside their Latin ones; their all-consonant parts still
+        // compare by consonants.
+        unvowelled: false,
         tokens: listed.tokens.iter().map(|t| t.as_ref()).collect(),
         keys: listed.keys.iter().map(|k| k.as_ref()).collect(),
         weights: listed.weights.iter().map(|w| f64::from(*w)).collect(),
@@ -373,11 +398,13 @@ fn score_name(side: &Side, listed: &IndexedName) -> Option<Scored> {
     }
     let query_total: f64 = side.weights.iter().sum();
     // A listed name part left unmatched counts fully at the name's ends (and legal forms, which weigh
-    // little), and little in its middle: a middle name is often left out.
+    // little), and a person's counts little in its middle: a middle name is often left out. A company's or
+    // a vessel's middle words count more ("M. D. S. IMPORT EXPORT" is not "MEKONG IMPORT EXPORT").
     let last = other.name_tokens.saturating_sub(1);
+    let middle_share = if person { MIDDLE_NAME } else { MIDDLE_WORD };
     let listed_left: f64 = (0..other.tokens.len())
         .filter(|&l| !listed_used[l])
-        .map(|l| if l == 0 || l >= last { other.weights[l] } else { other.weights[l] * MIDDLE_NAME })
+        .map(|l| if l == 0 || l >= last { other.weights[l] } else { other.weights[l] * middle_share })
         .sum();
     Some(Scored { name_score: matched / (query_total + listed_left), pairs })
 }
@@ -465,6 +492,9 @@ fn round(x: f64) -> f64 {
 struct Side<'a> {
     /// How many of the tokens are the name's.
     name_tokens: usize,
+    /// Whether the name was written in a script that leaves short vowels out (Arabic): its parts, romanised,
+    /// are shorter than the same name's Latin spelling ("hsin" for "hussein").
+    unvowelled: bool,
     tokens: Vec<&'a str>,
     keys: Vec<&'a str>,
     weights: Vec<f64>,
@@ -480,17 +510,29 @@ struct Pair {
     how: PartHow,
 }
 
-/// How alike two tokens are (0 when not enough to pair them).
-fn token_similarity(a: &str, a_key: &str, b: &str, b_key: &str) -> (f64, PartHow) {
+/// How alike a query's token `a` and a listed token `b` are (0 when not enough to pair them).
+fn token_similarity(a: &str, a_key: &str, b: &str, b_key: &str, unvowelled_script: bool) -> (f64, PartHow) {
     if a == b {
         return (1.0, PartHow::Exact);
     }
-    if a_key == b_key && !a_key.is_empty() {
-        // Keys keep consonants only: short parts share them easily ("liu" and "lei", "hun" and "han"). A
-        // part without vowels (unvowelled Arabic: "hsn") has nothing but its consonants to go by.
-        let vowels = |t: &str| t.bytes().any(|c| b"aeiouy".contains(&c));
-        let short = a.len().min(b.len()) <= 4 && vowels(a) && vowels(b);
-        return (if short { 0.8 } else { 0.92 }, PartHow::Phonetic);
+    let vowels = |t: &str| t.bytes().any(|c| b"aeiouy".contains(&c));
+    // Keys keep consonants only. A listed part of two letters without a vowel ("SC SOUTH LLC") is an
+    // abbreviation, not a sound: it pairs only when the same. (A query's may be unvowelled script romanised:
+    // Arabic "bn" for "bin".)
+    let spoken = b.len() >= 3 || vowels(b);
+    if a_key == b_key && !a_key.is_empty() && spoken {
+        // Sounds alike spelt far apart ("sophea" and "xifu", "jun" and "zhenyu") are rarely the same name:
+        // they pair only while their spellings and lengths are not far apart.
+        // An unvowelled part (Arabic "mhmd" for "muhammad", a legal form's "ltd") is all consonants, and a
+        // part romanised from Arabic has few vowels ("hsin" for "hussein"): only consonants compare.
+        let lengths = a.len().min(b.len()) as f64 / a.len().max(b.len()) as f64;
+        let unvowelled = unvowelled_script || !vowels(a) || !vowels(b);
+        if unvowelled || (lengths >= PHONETIC_LENGTHS && strsim::jaro_winkler(a, b) >= PHONETIC_SPELLING) {
+            // Short parts share keys easily ("liu" and "lei", "hun" and "han"). A part without vowels
+            // (unvowelled Arabic: "hsn") has nothing but its consonants to go by.
+            let short = a.len().min(b.len()) <= 4 && vowels(a) && vowels(b);
+            return (if short { 0.8 } else { 0.92 }, PartHow::Phonetic);
+        }
     }
     let initial = |short: &str, long: &str| short.len() == 1 && long.len() > 1 && long.starts_with(short);
     if initial(a, b) || initial(b, a) {
@@ -499,6 +541,11 @@ fn token_similarity(a: &str, a_key: &str, b: &str, b_key: &str) -> (f64, PartHow
     // Short parts ("un", "jung") look alike to Jaro-Winkler for little reason: they pair only when they
     // are the same, sound the same, or are initials.
     if a.len().min(b.len()) < 4 {
+        return (0.0, PartHow::Similar);
+    }
+    // Jaro-Winkler favours a shared start whatever follows ("chanthou" and "changtrakul", "mart" and
+    // "maritime"): parts of very different lengths are not one misspelt.
+    if (a.len().min(b.len()) as f64) < SIMILAR_LENGTHS * a.len().max(b.len()) as f64 {
         return (0.0, PartHow::Similar);
     }
     let similar = strsim::jaro_winkler(a, b);
@@ -514,7 +561,7 @@ fn align(query: &Side, listed: &Side) -> Vec<Pair> {
     let mut options: Vec<Pair> = Vec::new();
     for (q, (qt, qk)) in query.tokens.iter().zip(&query.keys).enumerate() {
         for (l, (lt, lk)) in listed.tokens.iter().zip(&listed.keys).enumerate() {
-            let (score, how) = token_similarity(qt, qk, lt, lk);
+            let (score, how) = token_similarity(qt, qk, lt, lk, query.unvowelled || listed.unvowelled);
             if score > 0.0 {
                 options.push(Pair { query: q..q + 1, listed: l..l + 1, score, how });
             }

@@ -57,6 +57,40 @@ fn another_person_with_a_look_alike_name_is_not_reported() {
     assert_eq!(first("Nguyen Van Minh"), None);
 }
 
+/// Common names of the region that the simulated traffic carries, each once reported against a listed entity
+/// by a pairing too loose: sounds alike spelt far apart ("sophea" and "xifu"), a listed abbreviation as a
+/// sound ("SC"), a shared start of very different words ("chanthou" and "changtrakul", "mart" and
+/// "maritime"), short names of different lengths ("jun" and "jinee").
+#[test]
+fn common_names_of_the_region_are_not_reported() {
+    for name in [
+        "CHAN Sophea",
+        "ចាន់ សុភា",
+        "SOK Sothea",
+        "CHAN Chanthou",
+        "CHAN Channary",
+        "Kanya SAETANG",
+        "HUANG Jun",
+        "黄军",
+        "LI Jun",
+        "Silk Road Mart Co., Ltd.",
+        "Sokha Pharmacy Co., Ltd.",
+        "Sokha Construction Co., Ltd.",
+        "Golden Trading Co., Ltd.",
+    ] {
+        let hits = matcher().screen(&Query { name: name.into(), country: Some("KH".into()), ..Query::default() });
+        assert!(hits.is_empty(), "{name}: {:?}", hits.iter().map(|h| (&h.entity_id, h.score)).collect::<Vec<_>>());
+    }
+    // While names romanised from Arabic, short of vowels, still find the Latin spelling.
+    for (name, expected) in [("كمال جرمان", "ofac:8220"), ("صدام حسين التكريتي", "ofac:7843")]
+    {
+        let hits = matcher().screen(&Query { name: name.into(), ..Query::default() });
+        assert!(hits.iter().any(|h| h.entity_id == expected), "{name}: {hits:?}");
+    }
+    // And a misspelt legal form still pairs with its abbreviation.
+    assert_eq!(first("ANDREA MARTINA LIeITED").map(|(id, _)| id).as_deref(), Some("ofac:23420"));
+}
+
 #[test]
 fn a_name_in_its_own_script_is_found_through_its_romanisation() {
     // The UN lists Saddam Hussein's name in Arabic too; search the Latin names only.
