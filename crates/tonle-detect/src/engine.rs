@@ -418,6 +418,12 @@ impl Engine {
         self.screening.as_ref().map(|s| &s.hits)
     }
 
+    /// What its screening has done: names looked up and names the matcher ran for; `None` without a
+    /// screener.
+    pub fn screen_stats(&self) -> Option<crate::screening::ScreenStats> {
+        self.screening.as_ref().map(|s| s.stats)
+    }
+
     /// Its feature store (for [`crate::state`]).
     pub(crate) fn feature_store(&self) -> &FeatureStore {
         &self.store

@@ -67,6 +67,18 @@ pub(crate) struct Screening {
     cached: usize,
     /// The last transaction's hits, in the order of [`HIT_NAMES`].
     pub(crate) hits: [Option<Arc<ScreenHit>>; 4],
+    pub(crate) stats: ScreenStats,
+}
+
+/// What an engine's screening has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenStats {
+    /// Names looked up (one per named party per transaction).
+    pub names: u64,
+    /// Of those, names the matcher ran for (not in the cache).
+    pub screened: u64,
+    /// Times the cache was emptied because the lists changed.
+    pub list_changes: u64,
 }
 
 impl Screening {
@@ -78,6 +90,7 @@ impl Screening {
             names: FxHashMap::default(),
             cached: 0,
             hits: Default::default(),
+            stats: ScreenStats::default(),
         }
     }
 
@@ -85,6 +98,7 @@ impl Screening {
     pub(crate) fn screen(&mut self, tx: &Transaction) {
         let generation = self.screener.generation();
         if generation != self.generation || self.cached >= MAX_CACHED {
+            self.stats.list_changes += u64::from(generation != self.generation);
             self.names.clear();
             self.cached = 0;
             self.generation = generation;
@@ -96,11 +110,13 @@ impl Screening {
     }
 
     fn name(&mut self, name: &str, country: Option<CountryCode>) -> Option<Arc<ScreenHit>> {
+        self.stats.names += 1;
         if let Some(answers) = self.names.get(name) {
             if let Some((_, hit)) = answers.iter().find(|(c, _)| *c == country) {
                 return hit.clone();
             }
         }
+        self.stats.screened += 1;
         let hit = self.screener.screen_name(name, country).map(Arc::new);
         self.names.entry(name.into()).or_default().push((country, hit.clone()));
         self.cached += 1;

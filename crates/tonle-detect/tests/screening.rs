@@ -147,6 +147,8 @@ fn hits_fill_variables_explain_rules_and_ask_for_their_own_action() {
         engine.decide(&payment(2 * id + 1, "B2", "Vann Sophea", 50)).unwrap();
     }
     assert_eq!(lists.asked.load(Ordering::SeqCst), asked, "known names are not screened again");
+    let stats = engine.screen_stats().unwrap();
+    assert_eq!((stats.names, stats.screened, stats.list_changes), (4 + 7 * 4, 3, 0));
 
     // The same name with another country is another question.
     let mut cambodian = payment(20, "B1", "CHEN ZHI", 50);

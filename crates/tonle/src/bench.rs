@@ -54,6 +54,9 @@ pub enum BenchCommand {
         /// A model deciding beside the rules (`tonle train`'s JSON or an ONNX mapping TOML).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Screen every transaction's parties against lists too (--list FILE, repeated).
+        #[command(flatten)]
+        screening: crate::screen::ListArgs,
     },
     /// Run the money-flow graph's detectors over a simulated scenario (in memory, in event-time order) on one
     /// thread: edges/s and per-edge latency percentiles for the update plus every detector, then each
@@ -95,7 +98,9 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Screen(args) => crate::bench_screen::run(&args),
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
-        BenchCommand::Score { scenario, rules, seed, model } => bench_score(&scenario, &rules, seed, model.as_deref()),
+        BenchCommand::Score { scenario, rules, seed, model, screening } => {
+            bench_score(&scenario, &rules, seed, model.as_deref(), &screening)
+        }
         BenchCommand::Graph { scenario, seed, each } => bench_graph(&scenario, seed, each),
     }
 }
@@ -250,7 +255,14 @@ fn bench_simulate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench_score(scenario: &str, rules: &Path, seed: u64, model: Option<&Path>) -> Result<ExitCode> {
+fn bench_score(
+    scenario: &str,
+    rules: &Path,
+    seed: u64,
+    model: Option<&Path>,
+    screening: &crate::screen::ListArgs,
+) -> Result<ExitCode> {
+    let lists = screening.load()?;
     let scenario = tonle_sim::Scenario::load(scenario)?;
     let simulation = tonle_sim::Simulation::new(&scenario, seed);
     let fx = simulation.fx_table();
@@ -258,30 +270,59 @@ fn bench_score(scenario: &str, rules: &Path, seed: u64, model: Option<&Path>) ->
     let (text, origin) = crate::score::load_rules(rules)?;
     let windows = tonle_detect::features::WindowConfig::default;
     let new_engine = || -> Result<tonle_detect::engine::Engine> {
-        Ok(match model {
+        let mut engine = match model {
             Some(path) => {
                 let model = tonle_detect::models::model::Model::load(path)?;
                 tonle_detect::engine::Engine::with_model(windows(), &text, &origin, fx.clone(), model)?
             }
             None => tonle_detect::engine::Engine::new(windows(), &text, &origin, fx.clone())?,
-        })
+        };
+        if let Some(loaded) = &lists {
+            // Each engine starts with an empty cache of names (the lists are shared).
+            engine.set_screener(loaded.lists.clone(), loaded.policy);
+        }
+        Ok(engine)
     };
     // One call per transaction, each timed: the latency a caller deciding one payment at a time sees.
     let mut engine = new_engine()?;
     let mut nanos: Vec<u64> = Vec::with_capacity(transactions.len());
     let mut alerts = 0u64;
     let started = Instant::now();
+    // Screening hits: the simulation lists no one, so every hit is a look-alike name (a false positive).
+    let (mut screened_hits, mut names_hit) = (0u64, std::collections::HashSet::new());
     for labelled in &transactions {
         let start = Instant::now();
         let outcome = engine.decide(&labelled.tx)?;
         nanos.push(start.elapsed().as_nanos() as u64);
         alerts += (outcome.decision != tonle_core::Decision::Allow) as u64;
+        if let Some(hits) = engine.screen_hits() {
+            let parties = [&labelled.tx.debtor, &labelled.tx.creditor];
+            for (side, party) in parties.into_iter().enumerate() {
+                if hits[side * 2].is_some() {
+                    screened_hits += 1;
+                    names_hit.insert((party.name.clone(), party.country));
+                }
+            }
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     let served =
         engine.model().map_or(String::new(), |m| format!(", model {} ({} features)", m.name, m.features.len()));
     println!("bench score: scenario {scenario}, seed {seed}, rules {}{served}, one thread", engine.ruleset_version());
     println!("  transactions  {} ({alerts} alerted)", transactions.len());
+    if let Some(stats) = engine.screen_stats() {
+        println!(
+            "  screening     {} names looked up, {} distinct names and countries screened by the matcher",
+            stats.names, stats.screened
+        );
+        println!(
+            "  name hits     {screened_hits} ({:.2}% of names looked up), {} distinct names and countries ({:.1}%): \
+             the simulation lists no one, so each is a look-alike",
+            100.0 * screened_hits as f64 / stats.names.max(1) as f64,
+            names_hit.len(),
+            100.0 * names_hit.len() as f64 / stats.screened.max(1) as f64
+        );
+    }
     println!("one at a time (Engine::decide, each call timed)");
     print_timed(seconds, &mut nanos, "transaction", "transactions");
     drop(engine);
