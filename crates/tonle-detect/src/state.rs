@@ -22,8 +22,9 @@ pub struct EngineStateRef<'a> {
     graph: Option<(&'a TemporalGraph, &'a Rings)>,
 }
 
-/// An engine's state, deserialised, to restore ([`Engine::restore`]).
-#[derive(Deserialize)]
+/// An engine's state, deserialised, to restore ([`Engine::restore`]); or copied ([`Engine::state_copy`]), to
+/// serialise on another thread while the engine goes on deciding.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct EngineState {
     version: u32,
     features: FeatureStore,
@@ -51,6 +52,19 @@ impl Engine {
             version: STATE_VERSION,
             features: self.feature_store(),
             graph: self.money_graph().map(|graph| graph.state()),
+        }
+    }
+
+    /// A copy of its state now, which serialises exactly as [`Engine::state`] does: the engine is held only
+    /// while it is copied, not while it is encoded.
+    pub fn state_copy(&self) -> EngineState {
+        EngineState {
+            version: STATE_VERSION,
+            features: self.feature_store().clone(),
+            graph: self.money_graph().map(|graph| {
+                let (temporal, rings) = graph.state();
+                (temporal.clone(), rings.clone())
+            }),
         }
     }
 

@@ -46,6 +46,10 @@ fn a_restored_engine_decides_as_the_one_it_was_taken_from() {
         let mut before = engine(&fx);
         txs[..cut].iter().for_each(|tx| drop(before.decide(tx)));
         let bytes = snapshot(&before);
+        // A copy, encoded later (as the server does on another thread), is the same snapshot.
+        let copy = before.state_copy();
+        drop(before.decide(&txs[cut]));
+        assert_eq!(postcard::to_stdvec(&copy).unwrap(), bytes, "snapshot after {cut}: the copy");
         let mut after = engine(&fx);
         restore(&mut after, &bytes).unwrap();
         for (k, tx) in txs.iter().enumerate().skip(cut) {

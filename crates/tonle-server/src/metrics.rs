@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics`: decisions by kind, duplicates, the pipeline's groups (size, time to
-//! decide, time to decide and write), log entries replayed, snapshots (size, time to encode and to store),
+//! decide, time to decide and write), log entries replayed, snapshots (size, the decision thread's pause to
+//! copy the state, time to encode and to store),
 //! and HTTP requests by route and status with their latency.
 
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub struct Metrics {
     group_commit: Histogram,
     replayed: Counter,
     snapshot_bytes: Gauge,
+    snapshot_pause: Histogram,
     snapshot_encode: Histogram,
     snapshot_store: Histogram,
     requests: Family<RequestLabels, Counter>,
@@ -70,6 +72,12 @@ impl Default for Metrics {
         );
         let snapshot_bytes = Gauge::default();
         registry.register("snapshot_bytes", "Size of the latest snapshot stored", snapshot_bytes.clone());
+        let snapshot_pause = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register(
+            "snapshot_pause_seconds",
+            "Time the decision thread was held copying the state for a snapshot",
+            snapshot_pause.clone(),
+        );
         let snapshot_encode = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         registry.register("snapshot_encode_seconds", "Time to encode a snapshot", snapshot_encode.clone());
         let snapshot_store = Histogram::new(exponential_buckets(0.001, 2.0, 16));
@@ -89,6 +97,7 @@ impl Default for Metrics {
             group_commit,
             replayed,
             snapshot_bytes,
+            snapshot_pause,
             snapshot_encode,
             snapshot_store,
             requests,
@@ -120,9 +129,11 @@ impl Metrics {
         self.replayed.inc_by(entries);
     }
 
-    /// Records a snapshot stored.
-    pub fn snapshot(&self, bytes: usize, encode: Duration, store: Duration) {
+    /// Records a snapshot stored: its size, the decision thread's pause to copy it, the time to encode and
+    /// to store it.
+    pub fn snapshot(&self, bytes: usize, pause: Duration, encode: Duration, store: Duration) {
         self.snapshot_bytes.set(bytes as i64);
+        self.snapshot_pause.observe(pause.as_secs_f64());
         self.snapshot_encode.observe(encode.as_secs_f64());
         self.snapshot_store.observe(store.as_secs_f64());
     }

@@ -199,7 +199,6 @@ impl Pipeline {
             poisoned,
             fingerprint,
             since_snapshot: replayed,
-            snapshot_size: 0,
         };
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new().name(format!("tonle-snap-{tenant}")).spawn(move || snapshotter.run(to_store))?;
@@ -286,8 +285,6 @@ struct Worker {
     fingerprint: String,
     /// Transactions folded into the state since the last snapshot (or replayed since it, at start).
     since_snapshot: u64,
-    /// The size of the last snapshot encoded (bytes).
-    snapshot_size: usize,
 }
 
 /// Where one item's answer comes from once the group is written.
@@ -464,27 +461,17 @@ impl Worker {
     fn take_snapshot(&mut self, done: Option<oneshot::Sender<Result<(), String>>>) {
         let started = Instant::now();
         let through_seq = self.next_seq - 1;
-        match snapshot::encode(&self.seen, &self.accounts, &self.engine, self.snapshot_size) {
-            Ok(bytes) => {
-                self.snapshot_size = bytes.len();
-                self.since_snapshot = 0;
-                let write = Write::Snapshot(SnapshotWrite {
-                    through_seq,
-                    fingerprint: self.fingerprint.clone(),
-                    bytes,
-                    encoded: started.elapsed(),
-                    done,
-                });
-                if self.writes.send(write).is_err() {
-                    eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
-                }
-            }
-            Err(error) => {
-                eprintln!("tonle: tenant {}: encoding a snapshot failed: {error:#}", self.tenant);
-                if let Some(done) = done {
-                    let _ = done.send(Err(format!("encoding the snapshot: {error:#}")));
-                }
-            }
+        let copied = snapshot::copy(&self.seen, &self.accounts, &self.engine);
+        self.since_snapshot = 0;
+        let write = Write::Snapshot(Box::new(SnapshotWrite {
+            through_seq,
+            fingerprint: self.fingerprint.clone(),
+            copied,
+            paused: started.elapsed(),
+            done,
+        }));
+        if self.writes.send(write).is_err() {
+            eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
         }
     }
 
@@ -704,15 +691,17 @@ enum Write {
     /// Answered once every group before it is written.
     Barrier(mpsc::Sender<()>),
     /// A snapshot to store once every group before it is written.
-    Snapshot(SnapshotWrite),
+    Snapshot(Box<SnapshotWrite>),
 }
 
 /// A snapshot on its way to the store, and who waits for it.
 struct SnapshotWrite {
     through_seq: i64,
     fingerprint: String,
-    bytes: Vec<u8>,
-    encoded: Duration,
+    /// The state, copied; encoded by the snapshot thread.
+    copied: snapshot::Copied,
+    /// How long the decision thread was held copying it.
+    paused: Duration,
     done: Option<oneshot::Sender<Result<(), String>>>,
 }
 
@@ -726,7 +715,7 @@ struct Writer {
     runtime: tokio::runtime::Handle,
     poisoned: Arc<AtomicBool>,
     /// The snapshot thread's queue.
-    snapshots: Sender<SnapshotWrite>,
+    snapshots: Sender<Box<SnapshotWrite>>,
 }
 
 /// The snapshot thread: stores the snapshots the writer hands it, in order.
@@ -738,8 +727,25 @@ struct Snapshotter {
 }
 
 impl Snapshotter {
-    fn run(self, queue: Receiver<SnapshotWrite>) {
-        for SnapshotWrite { through_seq, fingerprint, bytes, encoded, done } in queue {
+    fn run(self, queue: Receiver<Box<SnapshotWrite>>) {
+        // The size of the last snapshot encoded: room for the next.
+        let mut expected = 0;
+        for write in queue {
+            let SnapshotWrite { through_seq, fingerprint, copied, paused, done } = *write;
+            let started = Instant::now();
+            let bytes = match snapshot::encode(&copied, expected) {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    eprintln!("tonle: tenant {}: encoding a snapshot failed: {error:#}", self.tenant);
+                    if let Some(done) = done {
+                        let _ = done.send(Err(format!("encoding the snapshot: {error:#}")));
+                    }
+                    continue;
+                }
+            };
+            drop(copied);
+            expected = bytes.len();
+            let encoded = started.elapsed();
             let started = Instant::now();
             let stored = match self.runtime.block_on(self.store.save_snapshot(
                 &self.tenant,
@@ -748,7 +754,7 @@ impl Snapshotter {
                 &bytes,
             )) {
                 Ok(()) => {
-                    self.metrics.snapshot(bytes.len(), encoded, started.elapsed());
+                    self.metrics.snapshot(bytes.len(), paused, encoded, started.elapsed());
                     Ok(())
                 }
                 Err(error) => {

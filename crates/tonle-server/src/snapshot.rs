@@ -38,17 +38,29 @@ pub(crate) struct Restored {
     pub accounts: FxHashMap<CompactString, AccountMemory>,
 }
 
-/// Encodes the pipeline's memory and the engine's state, into room for `expected` bytes (the last
-/// snapshot's size and a little more: growing the buffer as it fills would copy it again and again).
-pub(crate) fn encode(
+/// A copy of the pipeline's memory and the engine's state, taken on the decision thread and encoded on the
+/// snapshot thread.
+pub(crate) struct Copied {
+    seen: FxHashSet<CompactString>,
+    accounts: FxHashMap<CompactString, AccountMemory>,
+    engine: EngineState,
+}
+
+/// Copies the pipeline's memory and the engine's state (the decision thread's only pause for a snapshot).
+pub(crate) fn copy(
     seen: &FxHashSet<CompactString>,
     accounts: &FxHashMap<CompactString, AccountMemory>,
     engine: &Engine,
-    expected: usize,
-) -> anyhow::Result<Vec<u8>> {
+) -> Copied {
+    Copied { seen: seen.clone(), accounts: accounts.clone(), engine: engine.state_copy() }
+}
+
+/// Encodes a copy, into room for `expected` bytes (the last snapshot's size and a little more: growing the
+/// buffer as it fills would copy it again and again).
+pub(crate) fn encode(copied: &Copied, expected: usize) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(expected + expected / 8);
-    postcard::to_io(&MemoryRef { layout: LAYOUT, seen, accounts }, &mut bytes)?;
-    postcard::to_io(&engine.state(), &mut bytes)?;
+    postcard::to_io(&MemoryRef { layout: LAYOUT, seen: &copied.seen, accounts: &copied.accounts }, &mut bytes)?;
+    postcard::to_io(&copied.engine, &mut bytes)?;
     Ok(bytes)
 }
 
