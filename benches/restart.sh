@@ -40,7 +40,7 @@ start_server() {
 echo "== streaming the scenario through a fresh server"
 start_server "$work/serve1.log"
 "$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 1000 --connections 2 --seconds 300
-curl -s "$url/metrics" | grep -E '^tonle_snapshot_(bytes|encode_seconds_(sum|count)|store_seconds_(sum|count))'
+curl -s "$url/metrics" | grep -E '^tonle_snapshot_(bytes|(pause|encode|store)_seconds_(sum|count))'
 kill -KILL "$server"
 wait "$server" 2>/dev/null || true
 
