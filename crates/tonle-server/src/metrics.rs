@@ -1,4 +1,4 @@
-//! Prometheus metrics at `/metrics`: decisions by kind, duplicates, the pipeline's groups (size, time to
+//! Prometheus metrics at `/metrics`: decisions by kind, screening hits, duplicates, the pipeline's groups (size, time to
 //! decide, time to decide and write), log entries replayed, snapshots (size, the decision thread's pause to
 //! copy the state, time to encode and to store),
 //! and HTTP requests by route and status with their latency.
@@ -19,6 +19,11 @@ struct DecisionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HitLabels {
+    hit: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: String,
     route: String,
@@ -34,6 +39,7 @@ struct RouteLabels {
 pub struct Metrics {
     registry: Registry,
     decisions: Family<DecisionLabels, Counter>,
+    screening_hits: Family<HitLabels, Counter>,
     duplicates: Counter,
     group_size: Histogram,
     group_decide: Histogram,
@@ -52,6 +58,12 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("tonle");
         let decisions = Family::<DecisionLabels, Counter>::default();
         registry.register("decisions", "Transactions decided, by decision", decisions.clone());
+        let screening_hits = Family::<HitLabels, Counter>::default();
+        registry.register(
+            "screening_hits",
+            "Parties of decided transactions matching a listed entity, by side and by name or wallet",
+            screening_hits.clone(),
+        );
         let duplicates = Counter::default();
         registry.register("duplicates", "Transactions submitted again, answered from the log", duplicates.clone());
         let group_size = Histogram::new(exponential_buckets(1.0, 2.0, 14));
@@ -91,6 +103,7 @@ impl Default for Metrics {
         Metrics {
             registry,
             decisions,
+            screening_hits,
             duplicates,
             group_size,
             group_decide,
@@ -110,6 +123,11 @@ impl Metrics {
     /// Counts a decision.
     pub fn decision(&self, decision: Decision) {
         self.decisions.get_or_create(&DecisionLabels { decision: decision.as_str() }).inc();
+    }
+
+    /// Counts a screening hit (`debtor-name`, `creditor-wallet`, ...).
+    pub fn screening_hit(&self, hit: &'static str) {
+        self.screening_hits.get_or_create(&HitLabels { hit }).inc();
     }
 
     /// Counts a duplicate submission.

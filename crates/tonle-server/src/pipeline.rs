@@ -504,6 +504,13 @@ impl Worker {
             block_frozen(&mut outcome, tx.debtor.account.as_str(), freeze);
         }
         self.metrics.decision(outcome.decision);
+        if let Some(hits) = engine.screen_hits() {
+            for (hit, name) in hits.iter().zip(tonle_detect::screening::HIT_NAMES) {
+                if hit.is_some() {
+                    self.metrics.screening_hit(name);
+                }
+            }
+        }
         let version = outcome.ruleset_version.to_string();
         let json = decision_json(tx.id.as_str(), &outcome, &version, &|id| id.to_owned()).to_string();
         let alert = (outcome.decision >= Decision::Review).then(|| NewAlert {

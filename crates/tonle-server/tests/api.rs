@@ -709,6 +709,9 @@ fn parties_are_screened_as_they_pay_and_a_list_update_rescreens_known_ones() {
         let (_, next) =
             server.post("ingest", "/v1/transactions", &named("S3", 2, ("KH-A", "Sok Dara"), ("KH-C", "Prak Vanna")));
         assert_eq!(next["decision"], "hold", "{next}");
+        let (_, metrics) = server.get("", "/metrics");
+        let metrics = metrics.as_str().expect("text").to_owned();
+        assert!(metrics.contains("tonle_screening_hits_total{hit=\"creditor-name\"} 2"), "{metrics}");
         let (_, again) = server.post("admin", "/v1/screening/lists/reload", &json!({}));
         assert_eq!(again["new_hits"].as_array().map(Vec::len), Some(0), "{again}");
         // Alerts raised by decisions keep their numbers after the ones the reload raised.
