@@ -13,7 +13,23 @@ use tonle_detect::engine::{Engine, EngineError};
 use tonle_detect::features::WindowConfig;
 use tonle_detect::screening::ScreenPolicy;
 
-const RULES: &str = r#"name = "screening"
+/// A rule on the transaction alone.
+macro_rules! big_rule {
+    () => {
+        r#"
+[[rule]]
+id = "big"
+description = "A large payment"
+score = 0.2
+action = "review"
+expression = 'amount >= 5000.0'
+"#
+    };
+}
+
+/// A rule reading screening, then the rule on the transaction alone.
+const RULES: &str = concat!(
+    r#"name = "screening"
 
 [[rule]]
 id = "sanctioned-payee"
@@ -21,24 +37,12 @@ description = "The payee's name closely matches a listed entity"
 score = 0.9
 action = "block"
 expression = 'screen.creditor.score >= 0.9 && amount >= 100.0'
+"#,
+    big_rule!()
+);
 
-[[rule]]
-id = "big"
-description = "A large payment"
-score = 0.2
-action = "review"
-expression = 'amount >= 5000.0'
-"#;
-
-const PLAIN: &str = r#"name = "plain"
-
-[[rule]]
-id = "big"
-description = "A large payment"
-score = 0.2
-action = "review"
-expression = 'amount >= 5000.0'
-"#;
+/// The rule on the transaction alone.
+const PLAIN: &str = concat!("name = \"plain\"\n", big_rule!());
 
 /// A screener over a fixed table of names and addresses, counting the names it is asked about.
 #[derive(Default)]
