@@ -186,7 +186,7 @@ impl Store {
         let _writing = self.writer.lock().await;
         // The log's cached head numbers the next alert; it is put back with the number moved on.
         let cached = self.log_heads.lock().expect("never poisoned").remove(tenant);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let first = match &cached {
             Some((_, _, next_alert)) => *next_alert,
             None => crate::next_number(&mut tx, "alerts", "id", tenant).await?,
@@ -273,7 +273,7 @@ impl Store {
     pub async fn assign_alert(&self, tenant: &str, id: i64, assignee: &str, actor: &str) -> Result<Alert> {
         crate::check_name("assignee", assignee)?;
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = get_in(&mut *tx, tenant, id).await?;
         if before.status != "open" {
             return Err(StoreError::Conflict(format!("alert {id} is closed")));
@@ -309,7 +309,7 @@ impl Store {
         actor: &str,
     ) -> Result<Alert> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = get_in(&mut *tx, tenant, id).await?;
         if before.status != "open" {
             return Err(StoreError::Conflict(format!("alert {id} is already closed")));

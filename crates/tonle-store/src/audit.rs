@@ -186,7 +186,7 @@ impl Store {
         details: &serde_json::Value,
     ) -> Result<i64> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let seq = record(&mut tx, tenant, crate::now_millis(), actor, action, object, details).await?;
         tx.commit().await?;
         Ok(seq)

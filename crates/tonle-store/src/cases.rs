@@ -121,7 +121,7 @@ impl Store {
         }
         let id = {
             let _writing = self.writer.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let id = next_number(&mut tx, "cases", "id", tenant).await?;
             let now = now_millis();
             sqlx::query(
@@ -153,7 +153,7 @@ impl Store {
 
     /// A case with its alerts and entries.
     pub async fn case(&self, tenant: &str, id: i64) -> Result<Case> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id, title, status, assignee, created_by, created_at, updated_at) = case_row(&mut tx, tenant, id).await?;
         let entries: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
             "SELECT id, kind, author, at, body FROM case_entries WHERE tenant = $1 AND case_id = $2 ORDER BY id",
@@ -213,7 +213,7 @@ impl Store {
     pub async fn add_case_alerts(&self, tenant: &str, id: i64, alerts: &[i64], actor: &str) -> Result<Case> {
         {
             let _writing = self.writer.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             case_row(&mut tx, tenant, id).await?;
             attach(&mut tx, tenant, id, alerts).await?;
             let now = now_millis();
@@ -254,7 +254,7 @@ impl Store {
             return Err(StoreError::Conflict("an entry's body must be 1 to 100,000 characters".into()));
         }
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         case_row(&mut tx, tenant, id).await?;
         let (max,): (Option<i64>,) =
             sqlx::query_as("SELECT MAX(id) FROM case_entries WHERE tenant = $1 AND case_id = $2")
@@ -313,7 +313,7 @@ impl Store {
         }
         {
             let _writing = self.writer.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let (_, _, current, _, _, _, _) = case_row(&mut tx, tenant, id).await?;
             let current: CaseStatus = stored(&format!("case {id} status"), &current)?;
             if let Some(status) = status {

@@ -108,7 +108,7 @@ impl Store {
             return Err(StoreError::Conflict("a freeze request needs a reason (at most 10,000 characters)".into()));
         }
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let frozen = frozen_in(&mut tx, tenant, account).await?;
         match (action, frozen) {
             (FreezeAction::Freeze, Some(id)) => {
@@ -162,7 +162,7 @@ impl Store {
     /// makes the account frozen, an approved unfreeze lifts it, in the same database transaction.
     pub async fn decide_freeze(&self, tenant: &str, id: i64, approve: bool, actor: &str) -> Result<Freeze> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let request = get_in(&mut *tx, tenant, id).await?;
         if request.status != FreezeStatus::Pending {
             return Err(StoreError::Conflict(format!("request {id} is already {}", request.status.as_str())));

@@ -71,7 +71,7 @@ impl Store {
         getrandom::fill(&mut bytes).map_err(|e| StoreError::Open(format!("no randomness for a key: {e}")))?;
         let key = format!("tonle_{}", hex::encode(bytes));
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists: Option<(String,)> =
             sqlx::query_as("SELECT id FROM tenants WHERE id = $1").bind(tenant).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
@@ -120,7 +120,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("give at least the key's first {PREFIX} characters")));
         };
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = now_millis();
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 WHERE tenant = $2 AND key_prefix = $3 AND revoked_at IS NULL",

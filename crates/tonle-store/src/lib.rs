@@ -213,7 +213,7 @@ impl Store {
     pub async fn create_tenant(&self, id: &str, name: &str, actor: &str) -> Result<()> {
         check_name("tenant id", id)?;
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = now_millis();
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT name FROM tenants WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
@@ -277,6 +277,18 @@ fn check_name(what: &str, value: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+impl Store {
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), waiting for it
+    /// under the busy timeout: a deferred transaction that reads first and writes after can be refused with
+    /// "database is locked" at once, without waiting, when another connection writes in between.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            _ => self.pool.begin().await?,
+        })
+    }
 }
 
 /// The next number in a per-tenant sequence of `table`'s `column` (1 for the first), inside a write.

@@ -165,7 +165,7 @@ impl Store {
         entries: &[(LoggedTransaction, Option<NewAlert>)],
         cached: Option<(i64, String, i64)>,
     ) -> Result<(Vec<Appended>, (i64, String, i64))> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (mut seq, mut prev_hash, mut alert_id) = match cached {
             Some(head) => head,
             None => {

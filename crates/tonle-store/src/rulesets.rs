@@ -50,7 +50,7 @@ impl Store {
     /// another text.
     pub async fn add_ruleset(&self, tenant: &str, version: &str, body: &str, actor: &str) -> Result<StoredRuleSet> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT body FROM rulesets WHERE tenant = $1 AND version = $2")
                 .bind(tenant)
@@ -103,7 +103,7 @@ impl Store {
     /// makes the previous shadow set inactive.
     pub async fn set_ruleset_mode(&self, tenant: &str, version: &str, mode: RuleSetMode, actor: &str) -> Result<()> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let found: Option<(String,)> = sqlx::query_as("SELECT mode FROM rulesets WHERE tenant = $1 AND version = $2")
             .bind(tenant)
             .bind(version)

@@ -48,7 +48,7 @@ impl Store {
             return write_file(dir, tenant, &header, bytes)
                 .map_err(|e| StoreError::Open(format!("writing the snapshot in {}: {e}", dir.display())));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM snapshots WHERE tenant = $1").bind(tenant).execute(&mut *tx).await?;
         // An empty state is one empty part.
         let parts: Vec<&[u8]> = if bytes.is_empty() { vec![bytes] } else { bytes.chunks(PART).collect() };
