@@ -64,6 +64,32 @@ pub enum Schema {
     Unknown,
 }
 
+impl Schema {
+    /// A kind as lists, queries and the command line write it (any case): `person` or `individual`,
+    /// `organization`, `organisation`, `company`, `entity` or `legalentity`, `vessel`, `aircraft` or
+    /// `airplane`; `unknown` or nothing for [`Schema::Unknown`]. `None` for anything else.
+    pub fn parse(text: &str) -> Option<Schema> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "" | "unknown" => Schema::Unknown,
+            "person" | "individual" => Schema::Person,
+            "organization" | "organisation" | "company" | "entity" | "legalentity" => Schema::Organization,
+            "vessel" => Schema::Vessel,
+            "aircraft" | "airplane" => Schema::Aircraft,
+            _ => return None,
+        })
+    }
+
+    /// A known kind of a query (person, organization, vessel or aircraft), or why the text is none.
+    pub fn parse_known(text: &str) -> Result<Schema, String> {
+        match Schema::parse(text) {
+            Some(Schema::Unknown) | None => {
+                Err(format!("unknown schema {text:?}: person, organization, vessel or aircraft"))
+            }
+            Some(schema) => Ok(schema),
+        }
+    }
+}
+
 /// One name of an entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListName {

@@ -131,6 +131,10 @@ impl Index {
 
     /// The entities listing a crypto address (exactly, after [`normalize_address`]).
     pub fn address(&self, address: &str) -> &[u32] {
+        // Every transaction's accounts are looked up: without listed addresses, nothing to normalise.
+        if self.addresses.is_empty() {
+            return &[];
+        }
         self.addresses.get(&normalize_address(address)).map_or(&[], Vec::as_slice)
     }
 }

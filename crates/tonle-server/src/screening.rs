@@ -89,7 +89,11 @@ pub async fn match_one(
     if !(0.0..=1.0).contains(&threshold) {
         return Err(ApiError::invalid("threshold", "must be within 0 and 1"));
     }
-    let schema = body.schema.as_deref().map(parse_schema).transpose()?;
+    let schema = body
+        .schema
+        .as_deref()
+        .map(|text| tonle_screen::Schema::parse_known(text).map_err(|e| ApiError::invalid("schema", e)))
+        .transpose()?;
     let birth_date = match body.birth_date.as_deref() {
         Some(text) => Some(
             tonle_screen::lists::dates::parse_iso(text)
@@ -115,20 +119,6 @@ pub async fn match_one(
         matches.extend(hits.iter().map(|hit| serde_json::to_value(hit).unwrap_or_default()));
     }
     Ok(Json(serde_json::json!({ "matches": matches })))
-}
-
-fn parse_schema(text: &str) -> Result<tonle_screen::Schema, ApiError> {
-    use tonle_screen::Schema;
-    match text.to_ascii_lowercase().as_str() {
-        "person" | "individual" => Ok(Schema::Person),
-        "organization" | "organisation" | "company" | "entity" => Ok(Schema::Organization),
-        "vessel" => Ok(Schema::Vessel),
-        "aircraft" => Ok(Schema::Aircraft),
-        other => Err(ApiError::invalid(
-            "schema",
-            format!("unknown schema {other:?}: person, organization, vessel or aircraft"),
-        )),
-    }
 }
 
 /// A known party newly found listed.

@@ -27,7 +27,7 @@ pub struct ScreenArgs {
     #[arg(long, conflicts_with = "queries")]
     pub name: Option<String>,
     /// The entity type of --name: person, organization, vessel or aircraft.
-    #[arg(long, value_parser = parse_schema)]
+    #[arg(long, value_parser = Schema::parse_known)]
     pub schema: Option<Schema>,
     /// The birth date of --name (YYYY, YYYY-MM or YYYY-MM-DD).
     #[arg(long, value_parser = parse_date)]
@@ -55,16 +55,6 @@ pub struct ScreenArgs {
     /// Print the single query's matches as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_schema(text: &str) -> Result<Schema, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "person" | "individual" => Ok(Schema::Person),
-        "organization" | "organisation" | "company" | "entity" => Ok(Schema::Organization),
-        "vessel" => Ok(Schema::Vessel),
-        "aircraft" | "airplane" => Ok(Schema::Aircraft),
-        other => Err(format!("unknown schema {other:?}: person, organization, vessel or aircraft")),
-    }
 }
 
 /// A date as `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
@@ -310,7 +300,7 @@ fn read_query(line: &str) -> Result<(Value, Query, Option<String>), (&'static st
     if name.is_none() && address.is_none() {
         return Err(("name", "missing (give a name or an address)".to_owned()));
     }
-    let schema = text("schema")?.map(|s| parse_schema(&s)).transpose().map_err(|e| ("schema", e))?;
+    let schema = text("schema")?.map(|s| Schema::parse_known(&s)).transpose().map_err(|e| ("schema", e))?;
     let birth_date = text("birth_date")?.map(|d| parse_date(&d)).transpose().map_err(|e| ("birth_date", e))?;
     let country = text("country")?;
     Ok((id, Query { name: name.unwrap_or_default(), schema, birth_date, country }, address))

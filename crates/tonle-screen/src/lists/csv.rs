@@ -34,17 +34,6 @@ use crate::entity::{ListEntity, ListName, NameKind, Schema};
 /// The columns, in the order [`write_csv`] writes them.
 pub const COLUMNS: [&str; 7] = ["id", "name", "schema", "aliases", "birth_date", "country", "program"];
 
-fn parse_schema(s: &str) -> Option<Schema> {
-    Some(match s.trim().to_ascii_lowercase().as_str() {
-        "" | "unknown" => Schema::Unknown,
-        "person" | "individual" => Schema::Person,
-        "organization" | "organisation" | "company" | "entity" | "legalentity" => Schema::Organization,
-        "vessel" => Schema::Vessel,
-        "aircraft" | "airplane" => Schema::Aircraft,
-        _ => return None,
-    })
-}
-
 fn schema_name(schema: Schema) -> &'static str {
     match schema {
         Schema::Person => "person",
@@ -155,7 +144,7 @@ fn row(
         skipped.push(note("row has no name".into(), "name"));
         return None;
     }
-    let schema = parse_schema(&values[2]).unwrap_or_else(|| {
+    let schema = Schema::parse(&values[2]).unwrap_or_else(|| {
         skipped.push(note(format!("unknown schema {:?}", values[2]), "schema"));
         Schema::Unknown
     });
