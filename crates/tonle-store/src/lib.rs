@@ -63,7 +63,7 @@ pub mod testing;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 use tokio::sync::Mutex;
 
 pub use alerts::{Alert, AlertFilter, Disposition, NewAlert, RaisedAlert};
@@ -114,8 +114,15 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Held by every write, so that numbering and hash chains see one writer at a time.
-    writer: Mutex<()>,
+    /// Held by every write, so that numbering and hash chains see one writer at a time. On SQLite it also
+    /// holds the log's own connection, kept out of the pool (opened on first use, dropped after a failed
+    /// write): a write through the pool costs a round trip to SQLite's thread to check the connection out and
+    /// another to check it back in.
+    writer: Mutex<Option<AnyConnection>>,
+    /// How to open a connection (the log's own, on SQLite).
+    options: AnyConnectOptions,
+    /// Whether a commit waits for the disk (SQLite).
+    sync: Sync,
     /// Per tenant, the transaction chain's head (seq, hash) and the next alert number, as of this store's
     /// last write to the log: saves two queries per write. One process writes a store's log (a second
     /// server on the same database is not supported); any failed write forgets them.
@@ -130,6 +137,11 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl Store {
     /// Opens (creating if needed) the store at `url`: `sqlite://PATH` (the file is created), or
     /// `postgres://...`; brings its schema up to date.
+    ///
+    /// On SQLite, `sync=normal` in the URL's query (`sqlite://PATH?sync=normal`) commits without waiting for
+    /// the disk: a commit survives the server's crash (it is in the operating system's hands) but not the
+    /// machine's. The default, `sync=full`, waits for the disk at every commit, which is what an answered
+    /// transaction being durable rests on.
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -145,6 +157,11 @@ impl Store {
             Backend::Sqlite => sqlite_path(url).map(|path| std::path::PathBuf::from(format!("{path}-snapshots"))),
             Backend::Postgres => None,
         };
+        let (url, sync) = match backend {
+            Backend::Sqlite => take_sync(url)?,
+            Backend::Postgres => (url.to_owned(), Sync::Full),
+        };
+        let url = url.as_str();
         let url = match backend {
             // Create the file if it is missing.
             Backend::Sqlite if !url.contains("mode=") => {
@@ -159,20 +176,23 @@ impl Store {
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL: readers do not block the writer. synchronous=FULL: a commit is on disk before it
-                        // returns, which is what "durable before the decision is returned" rests on.
-                        connection.execute("PRAGMA journal_mode = WAL").await?;
-                        connection.execute("PRAGMA synchronous = FULL").await?;
-                        connection.execute("PRAGMA busy_timeout = 10000").await?;
-                        connection.execute("PRAGMA foreign_keys = ON").await?;
+                        set_up_sqlite(connection, sync).await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         MIGRATIONS.run(&pool).await?;
-        Ok(Store { pool, backend, writer: Mutex::new(()), log_heads: Default::default(), snapshot_dir })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Mutex::new(None),
+            options,
+            sync,
+            log_heads: Default::default(),
+            snapshot_dir,
+        })
     }
 
     /// Opens the embedded store in a data directory (`DIR/tonle.db`), creating the directory if needed.
@@ -185,6 +205,11 @@ impl Store {
     /// The database this store is on.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether its commits wait for the disk (always [`Sync::Full`] on PostgreSQL, whose server decides).
+    pub fn sync(&self) -> Sync {
+        self.sync
     }
 
     /// Where snapshots are kept as files (SQLite with a database file), if they are; else they are rows.
@@ -280,6 +305,13 @@ fn check_name(what: &str, value: &str) -> Result<()> {
 }
 
 impl Store {
+    /// A new SQLite connection with the store's settings, outside the pool.
+    pub(crate) async fn open_sqlite(&self) -> Result<AnyConnection> {
+        let mut connection = self.options.connect().await?;
+        set_up_sqlite(&mut connection, self.sync).await?;
+        Ok(connection)
+    }
+
     /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), waiting for it
     /// under the busy timeout: a deferred transaction that reads first and writes after can be refused with
     /// "database is locked" at once, without waiting, when another connection writes in between.
@@ -289,6 +321,54 @@ impl Store {
             _ => self.pool.begin().await?,
         })
     }
+}
+
+/// Whether an SQLite commit waits for the disk: the store URL's `sync` ([`Store::open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// Every commit is on disk before it returns (`synchronous = FULL`).
+    Full,
+    /// A commit is written to the operating system, and to disk at checkpoints (`synchronous = NORMAL`):
+    /// it survives the process's crash, not the machine's.
+    Normal,
+}
+
+/// The URL without its `sync=...` parameter, and that parameter (`full` if absent).
+fn take_sync(url: &str) -> Result<(String, Sync)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), Sync::Full));
+    };
+    let mut sync = Sync::Full;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("sync", "full")) => sync = Sync::Full,
+            Some(("sync", "normal")) => sync = Sync::Normal,
+            Some(("sync", other)) => {
+                return Err(StoreError::Open(format!(
+                    "sync={other} in the store URL: expected sync=full or sync=normal"
+                )))
+            }
+            _ => kept.push(pair),
+        }
+    }
+    Ok((if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }, sync))
+}
+
+/// Every SQLite connection's settings. WAL: readers do not block the writer. synchronous=FULL (unless the URL
+/// asks for `sync=normal`): a commit is on disk before it returns, which is what "durable before the decision
+/// is returned" rests on.
+async fn set_up_sqlite(connection: &mut AnyConnection, sync: Sync) -> Result<(), sqlx::Error> {
+    connection.execute("PRAGMA journal_mode = WAL").await?;
+    connection
+        .execute(match sync {
+            Sync::Full => "PRAGMA synchronous = FULL",
+            Sync::Normal => "PRAGMA synchronous = NORMAL",
+        })
+        .await?;
+    connection.execute("PRAGMA busy_timeout = 10000").await?;
+    connection.execute("PRAGMA foreign_keys = ON").await?;
+    Ok(())
 }
 
 /// The next number in a per-tenant sequence of `table`'s `column` (1 for the first), inside a write.
@@ -303,4 +383,21 @@ pub(crate) async fn next_number(
         .fetch_one(&mut **tx)
         .await?;
     Ok(max.unwrap_or(0) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_parameter_is_read_and_taken_out_of_the_url() {
+        assert_eq!(take_sync("sqlite://d/t.db").unwrap(), ("sqlite://d/t.db".to_owned(), Sync::Full));
+        assert_eq!(take_sync("sqlite://d/t.db?sync=normal").unwrap(), ("sqlite://d/t.db".to_owned(), Sync::Normal));
+        assert_eq!(
+            take_sync("sqlite://d/t.db?mode=rwc&sync=full").unwrap(),
+            ("sqlite://d/t.db?mode=rwc".to_owned(), Sync::Full)
+        );
+        let wrong = take_sync("sqlite://d/t.db?sync=off").unwrap_err().to_string();
+        assert!(wrong.contains("sync=off") && wrong.contains("sync=normal"), "{wrong}");
+    }
 }

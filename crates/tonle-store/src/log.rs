@@ -3,6 +3,7 @@
 //! transaction id decided once: the log refuses a second entry with the same id.
 
 use serde::Serialize;
+use sqlx::AnyConnection;
 
 use crate::alerts::NewAlert;
 use crate::chain;
@@ -99,6 +100,124 @@ fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     text
 }
 
+/// Rows to a statement: one statement per row costs several times more than the rows themselves.
+const ROWS: usize = 256;
+
+/// An append's entries numbered and chained from the log's head, before anything is written.
+struct Numbered<'a> {
+    /// Each entry with its link: (seq, previous hash, hash).
+    rows: Vec<(&'a LoggedTransaction, (i64, String, String))>,
+    /// The alerts to raise: (alert id, seq, its entry, the alert).
+    alerts: Vec<(i64, i64, &'a LoggedTransaction, &'a NewAlert)>,
+    /// Where each entry went.
+    appended: Vec<Appended>,
+    /// The head after them: (seq, hash, next alert id).
+    head: (i64, String, i64),
+}
+
+impl<'a> Numbered<'a> {
+    fn new(
+        tenant: &str,
+        received_at: i64,
+        entries: &'a [(LoggedTransaction, Option<NewAlert>)],
+        (mut seq, mut prev_hash, mut alert_id): (i64, String, i64),
+    ) -> Numbered<'a> {
+        let mut rows = Vec::with_capacity(entries.len());
+        let mut alerts = Vec::new();
+        let mut appended = Vec::with_capacity(entries.len());
+        for (logged, alert) in entries {
+            seq += 1;
+            let hash = transaction_hash(tenant, seq, logged, received_at, &prev_hash);
+            rows.push((logged, (seq, std::mem::replace(&mut prev_hash, hash.clone()), hash)));
+            let raised = alert.as_ref().map(|alert| {
+                alerts.push((alert_id, seq, logged, alert));
+                alert_id += 1;
+                alert_id - 1
+            });
+            appended.push(Appended { seq, alert: raised });
+        }
+        Numbered { rows, alerts, appended, head: (seq, prev_hash, alert_id) }
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// The statement inserting `rows` log entries.
+fn log_insert(backend: Backend, rows: usize) -> String {
+    format!("INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES {}", placeholders(backend, rows, 13))
+}
+
+/// Binds log entries to [`log_insert`]'s statement, in its order.
+fn bind_log_rows<'q>(
+    mut query: AnyQuery<'q>,
+    tenant: &'q str,
+    received_at: i64,
+    rows: &'q [(&'q LoggedTransaction, (i64, String, String))],
+) -> AnyQuery<'q> {
+    for (logged, (seq, prev_hash, hash)) in rows {
+        query = query
+            .bind(tenant)
+            .bind(*seq)
+            .bind(logged.tx_id.as_str())
+            .bind(received_at)
+            .bind(logged.event_time)
+            .bind(logged.debtor_account.as_str())
+            .bind(logged.creditor_account.as_str())
+            .bind(logged.body.as_str())
+            .bind(logged.decision.as_str())
+            .bind(logged.score)
+            .bind(logged.outcome.as_str())
+            .bind(prev_hash.as_str())
+            .bind(hash.as_str());
+    }
+    query
+}
+
+/// The statement inserting `rows` alerts.
+fn alert_insert(backend: Backend, rows: usize) -> String {
+    format!(
+        "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) VALUES {}",
+        placeholders(backend, rows, 10)
+    )
+}
+
+/// Binds alerts to [`alert_insert`]'s statement, in its order.
+fn bind_alerts<'q>(
+    mut query: AnyQuery<'q>,
+    tenant: &'q str,
+    received_at: i64,
+    alerts: &'q [(i64, i64, &'q LoggedTransaction, &'q NewAlert)],
+) -> AnyQuery<'q> {
+    for (id, seq, logged, alert) in alerts {
+        query = query
+            .bind(tenant)
+            .bind(*id)
+            .bind(*seq)
+            .bind(logged.tx_id.as_str())
+            .bind(alert.account.as_str())
+            .bind(received_at)
+            .bind(alert.decision.as_str())
+            .bind(alert.score)
+            .bind(alert.rules.as_str())
+            .bind("open");
+    }
+    query
+}
+
+/// A failed insert of log entries as the store's error: a repeated transaction id is a conflict, naming a few
+/// of the entries.
+fn refused(error: sqlx::Error, rows: &[(&LoggedTransaction, (i64, String, String))]) -> StoreError {
+    if error.as_database_error().is_some_and(|e| e.is_unique_violation()) {
+        let ids: Vec<&str> = rows.iter().take(3).map(|(logged, _)| logged.tx_id.as_str()).collect();
+        StoreError::Conflict(format!(
+            "a transaction of this batch (of {}, ...) is already logged or repeated: nothing was written",
+            ids.join(", ")
+        ))
+    } else {
+        error.into()
+    }
+}
+
 type LogRow = (i64, String, i64, i64, String, String, String, String, f64, String, String, String);
 const LOG_COLUMNS: &str =
     "seq, tx_id, received_at, event_time, debtor_account, creditor_account, body, decision, score, outcome, prev_hash, hash";
@@ -148,9 +267,9 @@ impl Store {
         received_at: i64,
         entries: &[(LoggedTransaction, Option<NewAlert>)],
     ) -> Result<Vec<Appended>> {
-        let _writing = self.writer.lock().await;
+        let mut writing = self.writer.lock().await;
         let cached = self.log_heads.lock().expect("never poisoned").remove(tenant);
-        let written = self.append_locked(tenant, received_at, entries, cached).await;
+        let written = self.append_locked(&mut writing, tenant, received_at, entries, cached).await;
         if let Ok((_, head)) = &written {
             self.log_heads.lock().expect("never poisoned").insert(tenant.to_owned(), head.clone());
         }
@@ -160,98 +279,90 @@ impl Store {
     /// [`Store::append`] under the writer's lock, from the cached head if there is one; returns the new head.
     async fn append_locked(
         &self,
+        own: &mut Option<AnyConnection>,
         tenant: &str,
         received_at: i64,
         entries: &[(LoggedTransaction, Option<NewAlert>)],
         cached: Option<(i64, String, i64)>,
     ) -> Result<(Vec<Appended>, (i64, String, i64))> {
+        if let (Backend::Sqlite, Some(head)) = (self.backend, &cached) {
+            return self.append_sqlite(own, tenant, received_at, entries, head.clone()).await;
+        }
         let mut tx = self.begin_write().await?;
-        let (mut seq, mut prev_hash, mut alert_id) = match cached {
+        let head = match cached {
             Some(head) => head,
             None => {
                 let (seq, hash) = chain::head(&mut tx, tenant, "transactions").await?;
                 (seq, hash, next_number(&mut tx, "alerts", "id", tenant).await?)
             }
         };
-        // Number and chain every entry first, then write them many rows to a statement: one statement per
-        // row costs several times more than the rows themselves.
-        let mut links = Vec::with_capacity(entries.len());
-        let mut alerts = Vec::new();
-        let mut appended = Vec::with_capacity(entries.len());
-        for (logged, alert) in entries {
-            seq += 1;
-            let hash = transaction_hash(tenant, seq, logged, received_at, &prev_hash);
-            links.push((seq, std::mem::replace(&mut prev_hash, hash.clone()), hash));
-            let raised = alert.as_ref().map(|alert| {
-                alerts.push((alert_id, seq, logged, alert));
-                alert_id += 1;
-                alert_id - 1
-            });
-            appended.push(Appended { seq, alert: raised });
+        let numbered = Numbered::new(tenant, received_at, entries, head);
+        for chunk in numbered.rows.chunks(ROWS) {
+            let sql = log_insert(self.backend, chunk.len());
+            let query = bind_log_rows(sqlx::query(&sql), tenant, received_at, chunk);
+            query.execute(&mut *tx).await.map_err(|error| refused(error, chunk))?;
         }
-        const ROWS: usize = 256;
-        let rows: Vec<_> = entries.iter().zip(&links).collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = format!(
-                "INSERT INTO transactions (tenant, {LOG_COLUMNS}) VALUES {}",
-                placeholders(self.backend, chunk.len(), 13)
-            );
-            let mut query = sqlx::query(&sql);
-            for ((logged, _), (seq, prev_hash, hash)) in chunk {
-                query = query
-                    .bind(tenant)
-                    .bind(*seq)
-                    .bind(&logged.tx_id)
-                    .bind(received_at)
-                    .bind(logged.event_time)
-                    .bind(&logged.debtor_account)
-                    .bind(&logged.creditor_account)
-                    .bind(&logged.body)
-                    .bind(&logged.decision)
-                    .bind(logged.score)
-                    .bind(&logged.outcome)
-                    .bind(prev_hash)
-                    .bind(hash);
-            }
-            if let Err(error) = query.execute(&mut *tx).await {
-                let duplicate = error.as_database_error().is_some_and(|e| e.is_unique_violation());
-                return Err(if duplicate {
-                    let ids: Vec<&str> = chunk.iter().take(3).map(|((logged, _), _)| logged.tx_id.as_str()).collect();
-                    StoreError::Conflict(format!(
-                        "a transaction of this batch (of {}, ...) is already logged or repeated: nothing was written",
-                        ids.join(", ")
-                    ))
-                } else {
-                    error.into()
-                });
-            }
+        for chunk in numbered.alerts.chunks(ROWS) {
+            let sql = alert_insert(self.backend, chunk.len());
+            bind_alerts(sqlx::query(&sql), tenant, received_at, chunk).execute(&mut *tx).await?;
         }
-        for chunk in alerts.chunks(ROWS) {
-            let sql = format!(
-                "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) VALUES {}",
-                placeholders(self.backend, chunk.len(), 10)
-            );
-            let mut query = sqlx::query(&sql);
-            for (id, seq, logged, alert) in chunk {
-                query = query
-                    .bind(tenant)
-                    .bind(*id)
-                    .bind(*seq)
-                    .bind(&logged.tx_id)
-                    .bind(&alert.account)
-                    .bind(received_at)
-                    .bind(&alert.decision)
-                    .bind(alert.score)
-                    .bind(&alert.rules)
-                    .bind("open");
-            }
-            query.execute(&mut *tx).await?;
-        }
-        if let Some((seq, _, hash)) = links.last() {
+        if let Some((seq, _, hash)) = numbered.rows.last().map(|(_, link)| link) {
             chain::set_head(&mut tx, tenant, "transactions", *seq, hash).await?;
         }
         tx.commit().await?;
-        Ok((appended, (seq, prev_hash, alert_id)))
+        Ok((numbered.appended, numbered.head))
+    }
+
+    /// [`Store::append_locked`] on SQLite from a known head: the whole write (`BEGIN IMMEDIATE`, the rows, the
+    /// alerts, the head, `COMMIT`) as one multi-statement execution, so one round trip to the connection's
+    /// thread instead of one per statement (a single-transaction request's write is mostly those round trips).
+    async fn append_sqlite(
+        &self,
+        own: &mut Option<AnyConnection>,
+        tenant: &str,
+        received_at: i64,
+        entries: &[(LoggedTransaction, Option<NewAlert>)],
+        head: (i64, String, i64),
+    ) -> Result<(Vec<Appended>, (i64, String, i64))> {
+        let numbered = Numbered::new(tenant, received_at, entries, head);
+        let Some((_, (last_seq, _, last_hash))) = numbered.rows.last() else {
+            return Ok((numbered.appended, numbered.head));
+        };
+        let mut sql = String::from("BEGIN IMMEDIATE; ");
+        for chunk in numbered.rows.chunks(ROWS) {
+            sql.push_str(&log_insert(Backend::Sqlite, chunk.len()));
+            sql.push_str("; ");
+        }
+        for chunk in numbered.alerts.chunks(ROWS) {
+            sql.push_str(&alert_insert(Backend::Sqlite, chunk.len()));
+            sql.push_str("; ");
+        }
+        sql.push_str(
+            "INSERT INTO chain_heads (tenant, chain, seq, hash) VALUES (?, 'transactions', ?, ?) \
+             ON CONFLICT (tenant, chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash; COMMIT",
+        );
+        let mut query = sqlx::query(&sql);
+        for chunk in numbered.rows.chunks(ROWS) {
+            query = bind_log_rows(query, tenant, received_at, chunk);
+        }
+        for chunk in numbered.alerts.chunks(ROWS) {
+            query = bind_alerts(query, tenant, received_at, chunk);
+        }
+        query = query.bind(tenant).bind(*last_seq).bind(last_hash.as_str());
+        // The connection is out of `own` while in use: if this future is dropped half-way, the connection,
+        // perhaps in an open transaction, goes with it.
+        let mut connection = match own.take() {
+            Some(connection) => connection,
+            None => self.open_sqlite().await?,
+        };
+        if let Err(error) = query.execute(&mut connection).await {
+            // Undo whatever ran before the failing statement; a connection that cannot is dropped, not reused.
+            sqlx::query("ROLLBACK").execute(&mut connection).await?;
+            *own = Some(connection);
+            return Err(refused(error, &numbered.rows));
+        }
+        *own = Some(connection);
+        Ok((numbered.appended, numbered.head))
     }
 
     /// A logged transaction by its id.

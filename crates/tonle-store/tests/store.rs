@@ -110,6 +110,26 @@ async fn the_log_keeps_order_refuses_a_second_id_and_raises_alerts() {
         assert_eq!(open[0].transaction_id, "t2");
         assert_eq!(open[0].rules, vec!["rapid-pass-through", "fan-in"]);
         assert!(store.alerts("bank-b", &AlertFilter::default()).await.expect("alerts").is_empty(), "tenants apart");
+        // After a refused batch the log goes on where it was, numbering, alerts and chain intact: a write
+        // from the head read back, one refused from the head the store remembers, one from that head again.
+        let t4 = store.append("bank-a", 3000, &[(logged("t4", "ACC4", "allow"), None)]).await.expect("t4");
+        assert_eq!(t4[0].seq, 4, "{}", t.name);
+        let refused = store
+            .append(
+                "bank-a",
+                3000,
+                &[(logged("t5", "ACC5", "review"), Some(alert_for("ACC5"))), (logged("t1", "X", "allow"), None)],
+            )
+            .await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{}: {refused:?}", t.name);
+        let t5 = store
+            .append("bank-a", 3000, &[(logged("t5", "ACC5", "review"), Some(alert_for("ACC5")))])
+            .await
+            .expect("t5");
+        assert_eq!((t5[0].seq, t5[0].alert), (5, Some(3)), "{}", t.name);
+        let t6 = store.append("bank-a", 3000, &[(logged("t6", "ACC6", "allow"), None)]).await.expect("t6");
+        assert_eq!(t6[0].seq, 6, "{}", t.name);
+        assert!(store.verify(Some("bank-a")).await.expect("verify").intact(), "{}", t.name);
     }
 }
 
@@ -378,4 +398,23 @@ async fn a_snapshot_is_replaced_whole_and_an_altered_one_is_refused() {
 /// A tenant id as snapshot files name it.
 fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn an_sqlite_store_commits_to_disk_unless_its_url_says_sync_normal() {
+    for (query, expected, sync) in [("", 2, tonle_store::Sync::Full), ("?sync=normal", 1, tonle_store::Sync::Normal)] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}{query}", dir.path().join("tonle.db").display());
+        let store = Store::open(&url).await.expect("open");
+        assert_eq!(store.sync(), sync);
+        // PRAGMA synchronous: 1 is NORMAL, 2 is FULL; every pooled connection has it, as has the log's own.
+        let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(store.pool()).await.expect("pragma");
+        assert_eq!(level, expected, "{url}");
+        store.create_tenant("bank-a", "Bank A", "cli").await.expect("tenant");
+        for (i, id) in ["t1", "t2"].into_iter().enumerate() {
+            let appended = store.append("bank-a", 1, &[(logged(id, "ACC1", "allow"), None)]).await.expect("append");
+            assert_eq!(appended[0].seq, i as i64 + 1);
+        }
+        assert_eq!(store.logged("bank-a").await.expect("count"), 2);
+    }
 }
