@@ -55,6 +55,10 @@ pub struct EngineSetup {
     /// How many transactions a tenant's pipeline decides between snapshots of its state (0: none but the
     /// one taken when the server stops). A restart replays only the log after the latest snapshot.
     pub snapshot_every: u64,
+    /// The least time from the start of one commit of a tenant's log to the next ([`COMMIT_INTERVAL`] by
+    /// default; zero: the next commit starts as soon as the last is written). Transactions decided meanwhile
+    /// wait and go in one commit, so a busy server syncs its log to disk fewer times a second.
+    pub commit_interval: std::time::Duration,
     /// The lists every tenant's transactions are screened against, if any.
     pub screening: Option<ScreeningSetup>,
 }
@@ -99,6 +103,10 @@ pub(crate) fn now_millis() -> i64 {
 
 /// The default of [`EngineSetup::snapshot_every`].
 pub const SNAPSHOT_EVERY: u64 = 250_000;
+
+/// The default of [`EngineSetup::commit_interval`]: none, the next commit starts as soon as the last is written
+/// (with every transaction decided meanwhile).
+pub const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::ZERO;
 
 impl EngineSetup {
     /// An engine with these rules.

@@ -28,8 +28,13 @@ use crate::metrics::Metrics;
 use crate::snapshot;
 use crate::EngineSetup;
 
-/// The most transactions decided and written as one group.
+/// The most transactions decided as one group, and written in one commit.
 const MAX_GROUP: usize = 8192;
+
+/// Decided groups that may wait for the writer: while a commit is written (or the commit interval runs), the
+/// decision thread goes on deciding what arrives, so the next commit takes it all; beyond this many groups it
+/// waits (and so do requests, unanswered, in memory: at most this many groups of [`MAX_GROUP`]).
+const WRITE_QUEUE: usize = 8;
 
 /// One transaction of a request: decoded, or why not.
 pub type Item = Result<LabelledTransaction, ItemError>;
@@ -165,7 +170,7 @@ impl Pipeline {
         runtime: tokio::runtime::Handle,
     ) -> anyhow::Result<Pipeline> {
         let poisoned = Arc::new(AtomicBool::new(false));
-        let (writes, written) = mpsc::sync_channel(1);
+        let (writes, written) = mpsc::sync_channel(WRITE_QUEUE);
         let (snapshots, to_store) = mpsc::channel();
         let snapshotter = Snapshotter {
             tenant: tenant.to_owned(),
@@ -180,6 +185,7 @@ impl Pipeline {
             runtime: runtime.clone(),
             poisoned: Arc::clone(&poisoned),
             snapshots,
+            commit_interval: setup.commit_interval,
         };
         let Replayed { engine, seen, accounts, frozen, next_seq, fingerprint, replayed } =
             replay(tenant, &store, &setup, &runtime)?;
@@ -442,7 +448,7 @@ impl Worker {
         self.seen.extend(in_group.into_keys());
         let decided = started.elapsed();
         self.since_snapshot += entries.len() as u64;
-        if self.writes.send(Write::Group { entries, slots, replies, decided, started }).is_err() {
+        if self.writes.send(Write::Group(GroupWrite { entries, slots, replies, decided, started })).is_err() {
             eprintln!("tonle: tenant {}: the writer has stopped", self.tenant);
         }
         self.snapshot_if_due(None);
@@ -688,17 +694,42 @@ fn replay(
 /// What the writer is given.
 enum Write {
     /// A decided group to write and answer.
-    Group {
-        entries: Vec<(LoggedTransaction, Option<NewAlert>)>,
-        slots: Vec<Vec<Slot>>,
-        replies: Vec<Reply>,
-        decided: Duration,
-        started: Instant,
-    },
+    Group(GroupWrite),
     /// Answered once every group before it is written.
     Barrier(mpsc::Sender<()>),
     /// A snapshot to store once every group before it is written.
     Snapshot(Box<SnapshotWrite>),
+}
+
+/// A decided group: its log entries, where each request's answers come from, and who waits for them.
+struct GroupWrite {
+    entries: Vec<(LoggedTransaction, Option<NewAlert>)>,
+    slots: Vec<Vec<Slot>>,
+    replies: Vec<Reply>,
+    /// How long deciding took.
+    decided: Duration,
+    /// When deciding started.
+    started: Instant,
+}
+
+impl GroupWrite {
+    /// Appends a later group, to be written in the same commit.
+    fn absorb(&mut self, later: GroupWrite) {
+        let offset = self.entries.len();
+        self.entries.extend(later.entries);
+        self.slots.extend(later.slots.into_iter().map(|job_slots| {
+            job_slots
+                .into_iter()
+                .map(|slot| match slot {
+                    Slot::New(i) => Slot::New(i + offset),
+                    Slot::Again(i) => Slot::Again(i + offset),
+                    other => other,
+                })
+                .collect()
+        }));
+        self.replies.extend(later.replies);
+        self.decided += later.decided;
+    }
 }
 
 /// A snapshot on its way to the store, and who waits for it.
@@ -723,6 +754,8 @@ struct Writer {
     poisoned: Arc<AtomicBool>,
     /// The snapshot thread's queue.
     snapshots: Sender<Box<SnapshotWrite>>,
+    /// The least time from one commit's start to the next ([`EngineSetup::commit_interval`]).
+    commit_interval: Duration,
 }
 
 /// The snapshot thread: stores the snapshots the writer hands it, in order.
@@ -778,13 +811,42 @@ impl Snapshotter {
 
 impl Writer {
     fn run(self, queue: Receiver<Write>) {
-        for write in queue {
+        // When the last commit started, and a write taken off the queue while gathering a commit's groups that
+        // must wait for the commit (a barrier or a snapshot).
+        let mut last_commit: Option<Instant> = None;
+        let mut held: Option<Write> = None;
+        loop {
+            let write = match held.take() {
+                Some(write) => write,
+                None => match queue.recv() {
+                    Ok(write) => write,
+                    Err(_) => return,
+                },
+            };
             match write {
                 Write::Barrier(done) => {
                     let _ = done.send(());
                 }
-                Write::Group { entries, slots, replies, decided, started } => {
-                    self.write(entries, slots, replies, decided, started);
+                Write::Group(mut group) => {
+                    // At most one commit per interval: wait out the rest of it, then take every group decided
+                    // meanwhile into this commit.
+                    if let Some(wait) = last_commit
+                        .and_then(|last| (last + self.commit_interval).checked_duration_since(Instant::now()))
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    while group.entries.len() < MAX_GROUP {
+                        match queue.try_recv() {
+                            Ok(Write::Group(later)) => group.absorb(later),
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    last_commit = Some(Instant::now());
+                    self.write(group);
                 }
                 Write::Snapshot(snapshot) => {
                     // Every group before it is written: hand it to the snapshot thread, so that storing it
@@ -804,14 +866,8 @@ impl Writer {
         }
     }
 
-    fn write(
-        &self,
-        entries: Vec<(LoggedTransaction, Option<NewAlert>)>,
-        slots: Vec<Vec<Slot>>,
-        replies: Vec<Reply>,
-        decided: Duration,
-        started: Instant,
-    ) {
+    fn write(&self, group: GroupWrite) {
+        let GroupWrite { entries, slots, replies, decided, started } = group;
         let fail = |slots: Vec<Vec<Slot>>, replies: Vec<Reply>, message: String| {
             for (job_slots, reply) in slots.into_iter().zip(replies) {
                 let answers = job_slots

@@ -83,6 +83,7 @@ impl Server {
             windows: Default::default(),
             model: None,
             snapshot_every: tonle_server::SNAPSHOT_EVERY,
+            commit_interval: tonle_server::COMMIT_INTERVAL,
             screening,
         };
         let running = runtime

@@ -41,6 +41,11 @@ pub struct HttpArgs {
     /// Stop after this many seconds (or when the transactions run out).
     #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
+    /// Also write every answered request's timing to this CSV file (`due_ms,sent_ms,latency_ms`: when it was
+    /// due and when it was sent, from the start, and how long its answer took from when it was due), in order
+    /// of due time: when the slow ones happened, and whether they left late.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
 }
 
 /// Runs the load and prints throughput and latency percentiles.
@@ -63,7 +68,7 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     let requests = bodies.len();
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
-    let latencies: Arc<Mutex<Vec<u64>>> = Arc::new(Mutex::new(Vec::with_capacity(requests)));
+    let latencies: Arc<Mutex<Vec<(u64, u64, u64)>>> = Arc::new(Mutex::new(Vec::with_capacity(requests)));
     let failures = Arc::new(Mutex::new((0usize, None::<String>)));
     let url = format!("{}/v1/transactions", args.url.trim_end_matches('/'));
     let auth = format!("Bearer {}", args.key);
@@ -96,6 +101,7 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
                     if let Some(wait) = due.checked_sub(started.elapsed()) {
                         std::thread::sleep(wait);
                     }
+                    let sent = started.elapsed();
                     let answer = agent
                         .post(&url)
                         .header("authorization", &auth)
@@ -124,7 +130,11 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
                         }
                     };
                     if ok {
-                        mine.push((started.elapsed() - due).as_nanos() as u64);
+                        mine.push((
+                            due.as_nanos() as u64,
+                            sent.as_nanos() as u64,
+                            (started.elapsed() - due).as_nanos() as u64,
+                        ));
                     }
                 }
                 latencies.lock().expect("not poisoned").extend(mine);
@@ -135,7 +145,18 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
         thread.join().map_err(|_| anyhow::anyhow!("a load thread panicked"))?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let mut nanos = std::mem::take(&mut *latencies.lock().expect("not poisoned"));
+    let mut timings = std::mem::take(&mut *latencies.lock().expect("not poisoned"));
+    if let Some(path) = &args.record {
+        timings.sort_unstable();
+        let mut out = String::with_capacity(timings.len() * 20);
+        for (due, sent, latency) in &timings {
+            let ms = |nanos: &u64| *nanos as f64 / 1e6;
+            out.push_str(&format!("{:.3},{:.3},{:.3}\n", ms(due), ms(sent), ms(latency)));
+        }
+        std::fs::write(path, format!("due_ms,sent_ms,latency_ms\n{out}"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut nanos: Vec<u64> = timings.into_iter().map(|(_, _, latency)| latency).collect();
     nanos.sort_unstable();
     let done = nanos.len();
     let (failed, first_failure) = failures.lock().expect("not poisoned").clone();

@@ -110,6 +110,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         windows: Default::default(),
         model: None,
         snapshot_every: tonle_server::SNAPSHOT_EVERY,
+        commit_interval: tonle_server::COMMIT_INTERVAL,
         screening: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -64,12 +64,51 @@ pub struct ServeArgs {
     /// stops); a restart restores the latest snapshot and replays only the log after it.
     #[arg(long, default_value_t = tonle_server::SNAPSHOT_EVERY)]
     pub snapshot_every: u64,
+    /// The least time from the start of one commit of a tenant's log to the next (`1ms`, `500us`, `0`):
+    /// transactions decided meanwhile go in one commit, so the log is synced to disk at most this often.
+    #[arg(long, default_value = "0", value_parser = parse_interval)]
+    pub commit_interval: std::time::Duration,
+    /// Whether a commit of the embedded store waits for the disk: `full` (an answered transaction survives a
+    /// power cut) or `normal` (it survives the server's crash, `kill -9` included, but not the machine's; much
+    /// faster on disks where a sync is slow). PostgreSQL's own `synchronous_commit` decides for it.
+    #[arg(long, value_enum, default_value_t = SyncMode::Full)]
+    pub sync: SyncMode,
     #[command(flatten)]
     pub screening: crate::screen::ListArgs,
 }
 
+/// `tonle serve --sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncMode {
+    /// Every commit on disk before its answer.
+    Full,
+    /// Commits on disk at checkpoints: safe from the server's crash, not the machine's.
+    Normal,
+}
+
 fn parse_duration(text: &str) -> Result<i64, String> {
     tonle_detect::graph::config::parse_duration(text)
+}
+
+/// A short interval: a number and a unit `s`, `ms` or `us` (`0` alone is allowed), at most a second.
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let wrong = || format!("{text:?} is not an interval: write a number and a unit s, ms or us (\"1ms\"), at most 1s");
+    let split = text.find(|c: char| c.is_ascii_alphabetic() || c == 'µ').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let micros_per_unit = match unit {
+        "s" => 1e6,
+        "ms" => 1e3,
+        "us" | "µs" => 1.0,
+        "" if number.parse::<f64>() == Ok(0.0) => 0.0,
+        _ => return Err(wrong()),
+    };
+    match number.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x * micros_per_unit <= 1e6 => {
+            Ok(std::time::Duration::from_micros((x * micros_per_unit).round() as u64))
+        }
+        _ => Err(wrong()),
+    }
 }
 
 /// The engine setup of `tonle serve`'s options.
@@ -85,7 +124,15 @@ pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
         .screening
         .load()?
         .map(|loaded| tonle_server::ScreeningSetup::new(loaded.lists, loaded.sources, loaded.policy, loaded.reports));
-    Ok(EngineSetup { rules, fx, windows, model, snapshot_every: args.snapshot_every, screening })
+    Ok(EngineSetup {
+        rules,
+        fx,
+        windows,
+        model,
+        snapshot_every: args.snapshot_every,
+        commit_interval: args.commit_interval,
+        screening,
+    })
 }
 
 /// A runtime for the async commands.
@@ -117,7 +164,16 @@ pub async fn stop_signal() {
 /// Runs `tonle serve`.
 pub fn run_serve(args: &ServeArgs) -> Result<ExitCode> {
     let setup = engine_setup(args)?;
-    let url = args.store.url()?;
+    let mut url = args.store.url()?;
+    if args.sync == SyncMode::Normal {
+        if !url.starts_with("sqlite:") {
+            anyhow::bail!(
+                "--sync normal is for the embedded store (SQLite); PostgreSQL's synchronous_commit decides for it"
+            );
+        }
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str("sync=normal");
+    }
     let runtime = runtime()?;
     runtime.block_on(async {
         let running = tonle_server::start(&url, setup, args.listen, stop_signal()).await?;

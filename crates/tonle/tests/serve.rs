@@ -44,13 +44,14 @@ fn key(data: &Path, user: &str, role: &str) -> String {
     String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
 }
 
-/// Starts `tonle serve` on a free port, with a snapshot every 200 transactions; returns the process, its base
-/// URL once it listens, and what it printed before.
-fn serve(data: &Path, rules: &Path) -> (Child, String, String) {
+/// Starts `tonle serve` on a free port, with a snapshot every 200 transactions (and `extra` options); returns
+/// the process, its base URL once it listens, and what it printed before.
+fn serve(data: &Path, rules: &Path, extra: &[&str]) -> (Child, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tonle"))
         .args(["serve", "--data", data.to_str().expect("utf-8"), "--listen", "127.0.0.1:0", "--rules"])
         .arg(rules)
         .args(["--snapshot-every", "200"])
+        .args(extra)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -117,7 +118,7 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     let ingest = key(&data, "switch", "ingest");
     let analyst = key(&data, "alice", "analyst");
     let supervisor = key(&data, "sam", "supervisor");
-    let (mut server, base, said) = serve(&data, &rules);
+    let (mut server, base, said) = serve(&data, &rules, &[]);
     assert_eq!(replayed_after_snapshot(&said), None, "a new store has no snapshot: {said}");
 
     // Before the crash: two payments from WATCHED (the third within the hour will be reviewed), a frozen
@@ -178,7 +179,7 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     let answered = answered.lock().expect("lock").clone();
     assert!(answered.len() >= 750 && answered.len() < all.len(), "killed mid-stream: {} answered", answered.len());
 
-    let (mut server, base, said) = serve(&data, &rules);
+    let (mut server, base, said) = serve(&data, &rules, &[]);
     // It restored a snapshot taken during the stream and replayed the log after it (the transactions of the
     // last batches, up to 200 and the groups in flight).
     let tail = replayed_after_snapshot(&said).unwrap_or_else(|| panic!("no snapshot restored: {said}"));
@@ -245,7 +246,7 @@ fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
     let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill -TERM");
     assert!(term.success());
     assert!(server.wait().expect("reaped").success(), "a clean stop");
-    let (mut server, base, said) = serve(&data, &rules);
+    let (mut server, base, said) = serve(&data, &rules, &[]);
     assert_eq!(replayed_after_snapshot(&said), Some(0), "{said}");
     let (_, watched) = call(&base, &analyst, "GET", "/v1/accounts/WATCHED", None).expect("account");
     assert_eq!(watched["features"]["windows"]["1h"]["out"]["count"], 3, "{watched}");
@@ -296,4 +297,64 @@ fn the_demo_streams_the_scenario_through_the_server_and_says_what_it_caught() {
         tonle(&["demo", "--data", other.to_str().expect("utf-8"), "--listen", "127.0.0.1:0", "--days", "1", "--exit"]);
     assert!(!refused.status.success());
     assert!(other.join("precious.txt").exists());
+}
+
+#[test]
+fn the_load_generator_records_each_request_against_a_server_committing_in_intervals() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, RULES).expect("rules");
+    let ingest = key(&data, "switch", "ingest");
+    let analyst = key(&data, "alice", "analyst");
+    // The faster options: commits at most every millisecond, and not waiting for the disk.
+    let (mut server, base, said) = serve(&data, &rules, &["--commit-interval", "1ms", "--sync", "normal"]);
+    let input = dir.path().join("transactions.jsonl");
+    let lines: Vec<String> = (0..300).map(|i| tx(i, &format!("ACC-{}", i % 13), i / 5).to_string()).collect();
+    std::fs::write(&input, lines.join("\n")).expect("input");
+    let record = dir.path().join("timings.csv");
+    let out = tonle(&[
+        "bench",
+        "http",
+        "--url",
+        &base,
+        "--key",
+        &ingest,
+        "--in",
+        input.to_str().expect("utf-8"),
+        "--rate",
+        "1000",
+        "--connections",
+        "4",
+        "--seconds",
+        "10",
+        "--record",
+        record.to_str().expect("utf-8"),
+    ]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}{}\n{said}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("300 answered, 0 failed"), "{printed}");
+    let text = std::fs::read_to_string(&record).expect("the record");
+    let mut rows = text.lines();
+    assert_eq!(rows.next(), Some("due_ms,sent_ms,latency_ms"));
+    let rows: Vec<Vec<f64>> = rows.map(|row| row.split(',').map(|v| v.parse().expect("a number")).collect()).collect();
+    assert_eq!(rows.len(), 300);
+    for (k, row) in rows.iter().enumerate() {
+        // Request k was due at k ms (1,000 a second), sent no earlier, and answered after it was sent.
+        assert!((row[0] - k as f64).abs() < 0.01, "row {k}: {row:?}");
+        assert!(row[1] >= row[0] - 0.001 && row[2] >= row[1] - row[0], "row {k}: {row:?}");
+    }
+    // Every transaction is in the log once.
+    let mut seqs: Vec<i64> = (0..300)
+        .map(|i| {
+            let (status, logged) =
+                call(&base, &analyst, "GET", &format!("/v1/transactions/T{i:06}"), None).expect("read back");
+            assert_eq!(status, 200, "{logged}");
+            logged["seq"].as_i64().expect("a seq")
+        })
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=300).collect::<Vec<i64>>());
+    server.kill().expect("stop the server");
+    let _ = server.wait();
 }
