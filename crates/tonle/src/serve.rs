@@ -69,8 +69,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "0", value_parser = parse_interval)]
     pub commit_interval: std::time::Duration,
     /// Whether a commit of the embedded store waits for the disk: `full` (an answered transaction survives a
-    /// power cut) or `normal` (it survives the server's crash, `kill -9` included, but not the machine's; much
-    /// faster on disks where a sync is slow). PostgreSQL's own `synchronous_commit` decides for it.
+    /// power cut) or `normal` (it survives the server's crash, `kill -9` included, but not the machine's;
+    /// fewer disk syncs). PostgreSQL's own `synchronous_commit` decides for it.
     #[arg(long, value_enum, default_value_t = SyncMode::Full)]
     pub sync: SyncMode,
     #[command(flatten)]
@@ -325,4 +325,21 @@ pub fn run_audit(command: &AuditCommand) -> Result<ExitCode> {
         }
     }
     Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_interval;
+    use std::time::Duration;
+
+    #[test]
+    fn commit_intervals_read_with_their_units() {
+        assert_eq!(parse_interval("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_interval("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_interval("500us"), Ok(Duration::from_micros(500)));
+        assert_eq!(parse_interval("0.25s"), Ok(Duration::from_millis(250)));
+        for wrong in ["1", "2s", "-1ms", "ms", "1min"] {
+            assert!(parse_interval(wrong).is_err(), "{wrong}");
+        }
+    }
 }
