@@ -492,7 +492,8 @@ impl Worker {
         }
     }
 
-    /// Waits until every group sent to the writer is written and answered.
+    /// Waits until every group sent to the writer is written and answered (a repeat of an earlier transaction
+    /// may still be being read back from the log for its answer).
     fn drain(&self) {
         let (done, wait) = mpsc::channel();
         if self.writes.send(Write::Barrier(done)).is_ok() {
@@ -904,38 +905,75 @@ impl Writer {
         };
         self.metrics.group(entries.len(), decided, started.elapsed());
         for (job_slots, reply) in slots.into_iter().zip(replies) {
-            let answers = job_slots
+            let answers: Vec<Pending> = job_slots
                 .into_iter()
                 .map(|slot| match slot {
-                    Slot::New(i) => Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, false)),
+                    Slot::New(i) => {
+                        Pending::Ready(Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, false)))
+                    }
                     Slot::Again(i) => {
                         self.metrics.duplicate();
-                        Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, true))
+                        Pending::Ready(Ok(answer(&entries[i].0, appended[i].seq, appended[i].alert, true)))
                     }
                     Slot::Logged(id) => {
                         self.metrics.duplicate();
-                        let logged = self.runtime.block_on(async {
-                            let Some(stored) = self.store.transaction(&self.tenant, &id).await? else {
-                                return Ok(None);
-                            };
-                            let alert = self.store.alert_for(&self.tenant, stored.seq).await?;
-                            Ok::<_, tonle_store::StoreError>(Some((stored, alert)))
-                        });
-                        match logged {
-                            Ok(Some((stored, alert))) => Ok(answer(&stored.logged, stored.seq, alert, true)),
-                            Ok(None) => Err(ItemError {
-                                status: 500,
-                                message: format!("transaction {id} is missing from the log"),
-                                field: None,
-                            }),
-                            Err(error) => Err(ItemError { status: 503, message: error.to_string(), field: None }),
-                        }
+                        Pending::Logged(id)
                     }
-                    Slot::Failed(error) => Err(error),
+                    Slot::Failed(error) => Pending::Ready(Err(error)),
                 })
                 .collect();
-            let _ = reply.send(answers);
+            if answers.iter().all(|pending| matches!(pending, Pending::Ready(_))) {
+                let _ = reply.send(answers.into_iter().map(Pending::ready).collect());
+            } else {
+                // A repeat of a transaction logged before is answered from the store: read on the runtime, so
+                // that the writer goes on committing meanwhile. Its first copy is written by now (in this
+                // commit or an earlier one: the writer commits in order).
+                let (store, tenant) = (Arc::clone(&self.store), self.tenant.clone());
+                self.runtime.spawn(async move {
+                    let mut out = Vec::with_capacity(answers.len());
+                    for pending in answers {
+                        out.push(match pending {
+                            Pending::Ready(ready) => ready,
+                            Pending::Logged(id) => logged_answer(&store, &tenant, &id).await,
+                        });
+                    }
+                    let _ = reply.send(out);
+                });
+            }
         }
+    }
+}
+
+/// One transaction's answer once its commit is written: known, or to read from the log.
+enum Pending {
+    Ready(Result<Decided, ItemError>),
+    Logged(CompactString),
+}
+
+impl Pending {
+    fn ready(self) -> Result<Decided, ItemError> {
+        match self {
+            Pending::Ready(ready) => ready,
+            Pending::Logged(id) => unreachable!("only called when every answer is ready ({id})"),
+        }
+    }
+}
+
+/// The answer for a transaction id already in the log: its logged decision, marked a duplicate.
+async fn logged_answer(store: &Store, tenant: &str, id: &str) -> Result<Decided, ItemError> {
+    let logged = async {
+        let Some(stored) = store.transaction(tenant, id).await? else {
+            return Ok(None);
+        };
+        let alert = store.alert_for(tenant, stored.seq).await?;
+        Ok::<_, tonle_store::StoreError>(Some((stored, alert)))
+    };
+    match logged.await {
+        Ok(Some((stored, alert))) => Ok(answer(&stored.logged, stored.seq, alert, true)),
+        Ok(None) => {
+            Err(ItemError { status: 500, message: format!("transaction {id} is missing from the log"), field: None })
+        }
+        Err(error) => Err(ItemError { status: 503, message: error.to_string(), field: None }),
     }
 }
 
