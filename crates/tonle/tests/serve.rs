@@ -109,14 +109,29 @@ fn tx(id: usize, account: &str, minute: usize) -> Value {
     })
 }
 
-#[test]
-fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
+/// A data directory with the test rules and a tenant's ingest and analyst keys.
+struct Bank {
+    dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    rules: std::path::PathBuf,
+    ingest: String,
+    analyst: String,
+}
+
+fn bank() -> Bank {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, RULES).expect("rules");
     let ingest = key(&data, "switch", "ingest");
     let analyst = key(&data, "alice", "analyst");
+    Bank { dir, data, rules, ingest, analyst }
+}
+
+#[test]
+fn a_killed_server_comes_back_with_nothing_lost_or_doubled() {
+    // The directory lives as long as the test.
+    let Bank { dir: _dir, data, rules, ingest, analyst } = bank();
     let supervisor = key(&data, "sam", "supervisor");
     let (mut server, base, said) = serve(&data, &rules, &[]);
     assert_eq!(replayed_after_snapshot(&said), None, "a new store has no snapshot: {said}");
@@ -301,12 +316,7 @@ fn the_demo_streams_the_scenario_through_the_server_and_says_what_it_caught() {
 
 #[test]
 fn the_load_generator_records_each_request_against_a_server_committing_in_intervals() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let data = dir.path().join("data");
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(&rules, RULES).expect("rules");
-    let ingest = key(&data, "switch", "ingest");
-    let analyst = key(&data, "alice", "analyst");
+    let Bank { dir, data, rules, ingest, analyst } = bank();
     // The faster options: commits at most every millisecond, and not waiting for the disk.
     let (mut server, base, said) = serve(&data, &rules, &["--commit-interval", "1ms", "--sync", "normal"]);
     let input = dir.path().join("transactions.jsonl");
