@@ -357,8 +357,10 @@ impl Store {
         };
         if let Err(error) = query.execute(&mut connection).await {
             // Undo whatever ran before the failing statement; a connection that cannot is dropped, not reused.
-            sqlx::query("ROLLBACK").execute(&mut connection).await?;
-            *own = Some(connection);
+            // Either way the error reported is the write's.
+            if sqlx::query("ROLLBACK").execute(&mut connection).await.is_ok() {
+                *own = Some(connection);
+            }
             return Err(refused(error, &numbered.rows));
         }
         *own = Some(connection);
