@@ -74,6 +74,13 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     let auth = format!("Bearer {}", args.key);
     let deadline = Duration::from_secs_f64(args.seconds);
     let rate = args.rate;
+    // The record's file is made before the load, so that a path that cannot be written fails at once.
+    let mut record = match &args.record {
+        Some(path) => {
+            Some((std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?, path))
+        }
+        None => None,
+    };
     let started = Instant::now();
     let threads: Vec<_> = (0..args.connections)
         .map(|_| {
@@ -146,14 +153,15 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     }
     let seconds = started.elapsed().as_secs_f64();
     let mut timings = std::mem::take(&mut *latencies.lock().expect("not poisoned"));
-    if let Some(path) = &args.record {
+    if let Some((file, path)) = &mut record {
         timings.sort_unstable();
         let mut out = String::with_capacity(timings.len() * 20);
         for (due, sent, latency) in &timings {
             let ms = |nanos: &u64| *nanos as f64 / 1e6;
             out.push_str(&format!("{:.3},{:.3},{:.3}\n", ms(due), ms(sent), ms(latency)));
         }
-        std::fs::write(path, format!("due_ms,sent_ms,latency_ms\n{out}"))
+        use std::io::Write;
+        file.write_all(format!("due_ms,sent_ms,latency_ms\n{out}").as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let mut nanos: Vec<u64> = timings.into_iter().map(|(_, _, latency)| latency).collect();
