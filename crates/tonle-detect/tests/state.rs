@@ -92,7 +92,7 @@ fn a_snapshot_from_an_engine_built_otherwise_is_refused_and_changes_nothing() {
 
     // Another layout (the version comes first, as one varint byte).
     let mut newer = bytes.clone();
-    newer[0] = 2;
+    newer[0] = 3;
     let error = restore(&mut engine(&fx), &newer).unwrap_err();
-    assert_eq!(error, StateError::Version { found: 2 });
+    assert_eq!(error, StateError::Version { found: 3 });
 }

@@ -31,6 +31,17 @@ pub fn trim<T: Copy>(buf: &mut Box<[T]>, len: u32) {
     }
 }
 
+/// When more than `most` elements beyond the first `len` are spare, gives back all but `keep` of them.
+#[inline]
+pub fn give_back<T: Copy + Default>(buf: &mut Box<[T]>, len: u32, most: usize, keep: usize) {
+    let len = len as usize;
+    if buf.len() > len + most {
+        let mut kept = vec![T::default(); len + keep].into_boxed_slice();
+        kept[..len].copy_from_slice(&buf[..len]);
+        *buf = kept;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +62,10 @@ mod tests {
             if round % 100 == 0 {
                 trim(&mut buf, len);
                 assert_eq!(buf.len(), model.len());
+            } else if round % 10 == 0 {
+                let spare = buf.len() - len as usize;
+                give_back(&mut buf, len, 2, 1);
+                assert_eq!(buf.len() - len as usize, if spare > 2 { 1 } else { spare });
             }
         }
     }

@@ -19,6 +19,9 @@ use std::ops::Range;
 
 use super::buffer;
 
+/// The most candidates' worth of spare room a queue keeps.
+const SPARE_MOST: usize = 3;
+
 /// Time offsets from the base are below this.
 const OFFSET_LIMIT: i64 = 1 << 32;
 
@@ -163,6 +166,7 @@ impl MaxQueues {
             if side == 0 {
                 self.out_len -= gone as u32;
             }
+            self.give_back(words);
         }
     }
 
@@ -215,6 +219,17 @@ impl MaxQueues {
         if side == 0 {
             self.out_len = self.out_len + 1 - removed;
         }
+        if removed > 1 {
+            self.give_back(words);
+        }
+    }
+
+    /// Gives back room when more than [`SPARE_MOST`] candidates' worth is spare, keeping one: a queue's
+    /// length swings (a large amount empties it), and room kept from its longest would be a good part of the
+    /// entity's memory between housekeeping visits.
+    #[inline]
+    fn give_back(&mut self, words: usize) {
+        buffer::give_back(&mut self.words, self.len, SPARE_MOST * words, words);
     }
 
     /// Gives back spare room (the store's housekeeping calls this at each visit).

@@ -475,11 +475,19 @@ impl FeatureStore {
     }
 
     /// An optional step between [`FeatureStore::warm`] and [`FeatureStore::observe_prepared`], once the
-    /// tails are in the cache: starts loading the event after each tail that will expire (expiring walks the
-    /// chain one event after another).
+    /// tails and the counterparty tables are in the cache: starts loading the event after each tail that will
+    /// expire (expiring walks the chain one event after another), and each entity's latest event with the
+    /// counterparty.
     pub fn warm_chains(&self, prepared: &Prepared, time: i64) {
-        for id in prepared.ids {
+        for (slot, id) in prepared.ids.into_iter().enumerate() {
             if let Some(entity) = self.entities.get(id as usize) {
+                // And the events that may be its latest with this event's counterparty.
+                let key = counterparty_key(counterparty_of(&prepared.ids, slot), side_of(slot));
+                entity.counterparties.candidates(key, |l| {
+                    if let Some(record) = self.reservoir.at(l) {
+                        prefetch(record)
+                    }
+                });
                 for (h, horizon) in self.horizons.iter().enumerate() {
                     let start = time - horizon;
                     if (entity.tail_bounds[h] as i64) * 1000 <= start {
@@ -540,7 +548,7 @@ impl FeatureStore {
             if id == NO_ENTITY {
                 continue;
             }
-            let counterparty = if side_of(slot) == 0 { ids[Role::CreditorAccount as usize] } else { ids[0] };
+            let counterparty = counterparty_of(&ids, slot);
             let new = if late[slot] {
                 self.fold_late(id, link(seq, slot), t, event.amount, counterparty)
             } else {
@@ -589,11 +597,13 @@ impl FeatureStore {
         let key = counterparty_key(counterparty, side);
         let reservoir = &mut self.reservoir;
         let entity = &mut self.entities[id as usize];
-        // The new event becomes the counterparty's latest (one search: the old value comes back).
-        let previous_link = entity.counterparties.insert(key, new);
-        if let Some(record) = previous_link.and_then(|l| reservoir.at(l)) {
-            prefetch(record);
-        }
+        // Start loading the events that may be the counterparty's latest with this entity: the table confirms
+        // its entry by reading it, below, once the windows have moved.
+        entity.counterparties.candidates(key, |l| {
+            if let Some(record) = reservoir.at(l) {
+                prefetch(record)
+            }
+        });
         if entity.head != NO_LINK {
             reservoir.set_next(entity.head, new);
         }
@@ -611,6 +621,8 @@ impl FeatureStore {
                 entity.tail_bounds[h] = seconds_floor(t);
             }
         }
+        // The new event becomes the counterparty's latest (one search: the old value comes back).
+        let previous_link = entity.counterparties.insert(key, new, |l| link_key(reservoir, l));
         let previous = previous_link.and_then(|l| reservoir.time(l));
         let is_new = previous.is_none_or(|p| p <= t - self.memory);
         for (h, horizon) in horizons.iter().enumerate() {
@@ -666,7 +678,7 @@ impl FeatureStore {
             reservoir.set_next(predecessor, new);
         }
         entity.first_seen = entity.first_seen.min(t);
-        let latest = entity.counterparties.get(key);
+        let latest = entity.counterparties.get(key, |l| link_key(reservoir, l));
         let latest_time = latest.and_then(|l| reservoir.time(l));
         for (h, horizon) in self.horizons.iter().enumerate() {
             let start = entity.head_time - horizon;
@@ -690,7 +702,7 @@ impl FeatureStore {
                 reservoir.set_latest(previous, false);
             }
             reservoir.set_latest(new, true);
-            entity.counterparties.insert(key, new);
+            entity.counterparties.insert(key, new, |l| link_key(reservoir, l));
         }
         !seen
     }
@@ -824,7 +836,7 @@ impl FeatureStore {
             entity.before_anchor = entity.before_anchor.max(record.time);
             entity.anchor = record.next[slot_of(entity.anchor)];
         }
-        entity.counterparties.retain(|l| reservoir.holds(l));
+        entity.counterparties.retain(|l| reservoir.holds(l), |l| link_key(reservoir, l));
         if !reservoir.holds(entity.head) {
             entity.head = NO_LINK;
         }
@@ -869,6 +881,24 @@ impl FeatureStore {
 fn counterparty_key(counterparty: u32, side: usize) -> Key {
     // Entity numbers are below 2^31 (MAX_ENTITIES); "no entity" (u32::MAX) becomes a key no entity has.
     (counterparty << 1) | side as u32
+}
+
+/// The counterparty account of a slot, from an event's entity numbers: the creditor for the paying side,
+/// the debtor for the paid.
+#[inline]
+fn counterparty_of(ids: &[u32; SLOTS], slot: usize) -> u32 {
+    if side_of(slot) == 0 {
+        ids[Role::CreditorAccount as usize]
+    } else {
+        ids[Role::DebtorAccount as usize]
+    }
+}
+
+/// The table key of a link's counterparty on the link's side, read off its event (`None` if dropped).
+#[inline]
+fn link_key(reservoir: &Reservoir, link: Link) -> Option<Key> {
+    let slot = slot_of(link);
+    reservoir.at(link).map(|record| counterparty_key(record_counterparty(record, slot), side_of(slot)))
 }
 
 /// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
