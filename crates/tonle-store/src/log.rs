@@ -205,9 +205,10 @@ fn bind_alerts<'q>(
 }
 
 /// A failed insert of log entries as the store's error: a repeated transaction id is a conflict, naming a few
-/// of the entries.
+/// of the entries; any other failure (another unique key among them: the log or the alerts edited behind the
+/// store's back) is the database's error as it is.
 fn refused(error: sqlx::Error, rows: &[(&LoggedTransaction, (i64, String, String))]) -> StoreError {
-    if error.as_database_error().is_some_and(|e| e.is_unique_violation()) {
+    if error.as_database_error().is_some_and(repeats_a_transaction_id) {
         let ids: Vec<&str> = rows.iter().take(3).map(|(logged, _)| logged.tx_id.as_str()).collect();
         StoreError::Conflict(format!(
             "a transaction of this batch (of {}, ...) is already logged or repeated: nothing was written",
@@ -216,6 +217,14 @@ fn refused(error: sqlx::Error, rows: &[(&LoggedTransaction, (i64, String, String
     } else {
         error.into()
     }
+}
+
+/// Whether a database error is the transaction log's unique id refusing a second entry: PostgreSQL names the
+/// constraint (`UNIQUE (tenant, tx_id)` gets this name), SQLite the columns in its message.
+fn repeats_a_transaction_id(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error.is_unique_violation()
+        && (error.constraint() == Some("transactions_tenant_tx_id_key")
+            || error.message().contains("transactions.tx_id"))
 }
 
 type LogRow = (i64, String, i64, i64, String, String, String, String, f64, String, String, String);

@@ -130,6 +130,15 @@ async fn the_log_keeps_order_refuses_a_second_id_and_raises_alerts() {
         let t6 = store.append("bank-a", 3000, &[(logged("t6", "ACC6", "allow"), None)]).await.expect("t6");
         assert_eq!(t6[0].seq, 6, "{}", t.name);
         assert!(store.verify(Some("bank-a")).await.expect("verify").intact(), "{}", t.name);
+        // Another unique key refusing the batch (an alert number taken behind the store's back) is the
+        // database's error, not a repeated transaction.
+        let stray =
+            "INSERT INTO alerts (tenant, id, tx_seq, tx_id, account, created_at, decision, score, rules, status) \
+                     VALUES ('bank-a', 4, 1, 't1', 'X', 0, 'review', 0.5, '[]', 'open')";
+        sqlx::query(stray).execute(store.pool()).await.expect("a stray alert");
+        let taken = store.append("bank-a", 3000, &[(logged("t7", "ACC7", "review"), Some(alert_for("ACC7")))]).await;
+        assert!(matches!(taken, Err(StoreError::Database(_))), "{}: {taken:?}", t.name);
+        assert!(store.transaction("bank-a", "t7").await.expect("lookup").is_none(), "{}: nothing written", t.name);
     }
 }
 
