@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 mod openapi;
 pub mod pipeline;
+mod recent;
 mod screening;
 mod snapshot;
 mod system;

@@ -41,6 +41,7 @@ pub struct Metrics {
     decisions: Family<DecisionLabels, Counter>,
     screening_hits: Family<HitLabels, Counter>,
     duplicates: Counter,
+    duplicates_read: Counter,
     group_size: Histogram,
     group_decide: Histogram,
     group_commit: Histogram,
@@ -66,6 +67,12 @@ impl Default for Metrics {
         );
         let duplicates = Counter::default();
         registry.register("duplicates", "Transactions submitted again, answered from the log", duplicates.clone());
+        let duplicates_read = Counter::default();
+        registry.register(
+            "duplicates_read",
+            "Transactions submitted again whose answer was read back from the store, not among the recent answers kept in memory",
+            duplicates_read.clone(),
+        );
         let group_size = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         registry.register(
             "group_transactions",
@@ -105,6 +112,7 @@ impl Default for Metrics {
             decisions,
             screening_hits,
             duplicates,
+            duplicates_read,
             group_size,
             group_decide,
             group_commit,
@@ -133,6 +141,11 @@ impl Metrics {
     /// Counts a duplicate submission.
     pub fn duplicate(&self) {
         self.duplicates.inc();
+    }
+
+    /// Counts a duplicate whose answer is read back from the store.
+    pub fn duplicate_read(&self) {
+        self.duplicates_read.inc();
     }
 
     /// Records a group commit.

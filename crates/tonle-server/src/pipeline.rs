@@ -25,6 +25,7 @@ use tonle_store::alerts::NewAlert;
 use tonle_store::{LoggedTransaction, RuleSetMode, Store};
 
 use crate::metrics::Metrics;
+use crate::recent::{RecentAnswers, RECENT_ANSWER_BYTES};
 use crate::snapshot;
 use crate::EngineSetup;
 
@@ -51,7 +52,7 @@ pub struct ItemError {
 }
 
 /// The answer for one transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decided {
     /// The decision as JSON (`tonle score`'s object, plus `seq`, `alert_id` and `duplicate`).
     pub json: String,
@@ -186,6 +187,7 @@ impl Pipeline {
             poisoned: Arc::clone(&poisoned),
             snapshots,
             commit_interval: setup.commit_interval,
+            recent: RecentAnswers::new(RECENT_ANSWER_BYTES),
         };
         let Replayed { engine, seen, accounts, frozen, next_seq, fingerprint, replayed } =
             replay(tenant, &store, &setup, &runtime)?;
@@ -757,6 +759,8 @@ struct Writer {
     snapshots: Sender<Box<SnapshotWrite>>,
     /// The least time from one commit's start to the next ([`EngineSetup::commit_interval`]).
     commit_interval: Duration,
+    /// The answers to the latest transactions written, for their repeats.
+    recent: RecentAnswers,
 }
 
 /// The snapshot thread: stores the snapshots the writer hands it, in order.
@@ -811,7 +815,7 @@ impl Snapshotter {
 }
 
 impl Writer {
-    fn run(self, queue: Receiver<Write>) {
+    fn run(mut self, queue: Receiver<Write>) {
         // When the last commit started, and a write taken off the queue while gathering a commit's groups that
         // must wait for the commit (a barrier or a snapshot).
         let mut last_commit: Option<Instant> = None;
@@ -829,21 +833,23 @@ impl Writer {
                     let _ = done.send(());
                 }
                 Write::Group(mut group) => {
-                    // At most one commit per interval: wait out the rest of it, then take every group decided
-                    // meanwhile into this commit.
-                    if let Some(wait) = last_commit
-                        .and_then(|last| (last + self.commit_interval).checked_duration_since(Instant::now()))
-                    {
-                        std::thread::sleep(wait);
-                    }
+                    // At most one commit per interval: until the rest of it has passed, take every group decided
+                    // meanwhile into this commit as it comes (so that the queue never fills and holds up the
+                    // decisions), then every group already queued.
+                    let due = last_commit.map(|last| last + self.commit_interval);
                     while group.entries.len() < MAX_GROUP {
-                        match queue.try_recv() {
-                            Ok(Write::Group(later)) => group.absorb(later),
-                            Ok(other) => {
+                        // Nothing more by the end of the interval, or nothing queued once it has passed: commit.
+                        let next = match due.and_then(|due| due.checked_duration_since(Instant::now())) {
+                            Some(wait) => queue.recv_timeout(wait).ok(),
+                            None => queue.try_recv().ok(),
+                        };
+                        match next {
+                            Some(Write::Group(later)) => group.absorb(later),
+                            Some(other) => {
                                 held = Some(other);
                                 break;
                             }
-                            Err(_) => break,
+                            None => break,
                         }
                     }
                     last_commit = Some(Instant::now());
@@ -867,7 +873,7 @@ impl Writer {
         }
     }
 
-    fn write(&self, group: GroupWrite) {
+    fn write(&mut self, group: GroupWrite) {
         let GroupWrite { entries, slots, replies, decided, started } = group;
         let fail = |slots: Vec<Vec<Slot>>, replies: Vec<Reply>, message: String| {
             for (job_slots, reply) in slots.into_iter().zip(replies) {
@@ -904,6 +910,9 @@ impl Writer {
             }
         };
         self.metrics.group(entries.len(), decided, started.elapsed());
+        for ((logged, _), place) in entries.iter().zip(&appended) {
+            self.recent.remember(&logged.tx_id, answer(logged, place.seq, place.alert, true));
+        }
         for (job_slots, reply) in slots.into_iter().zip(replies) {
             let answers: Vec<Pending> = job_slots
                 .into_iter()
@@ -917,7 +926,13 @@ impl Writer {
                     }
                     Slot::Logged(id) => {
                         self.metrics.duplicate();
-                        Pending::Logged(id)
+                        match self.recent.get(&id) {
+                            Some(recent) => Pending::Ready(Ok(recent.clone())),
+                            None => {
+                                self.metrics.duplicate_read();
+                                Pending::Logged(id)
+                            }
+                        }
                     }
                     Slot::Failed(error) => Pending::Ready(Err(error)),
                 })
@@ -925,8 +940,8 @@ impl Writer {
             if answers.iter().all(|pending| matches!(pending, Pending::Ready(_))) {
                 let _ = reply.send(answers.into_iter().map(Pending::ready).collect());
             } else {
-                // A repeat of a transaction logged before is answered from the store: read on the runtime, so
-                // that the writer goes on committing meanwhile. Its first copy is written by now (in this
+                // A repeat of a transaction logged before the recent answers kept is answered from the store:
+                // read on the runtime, so that the writer goes on committing meanwhile. Its first copy is written by now (in this
                 // commit or an earlier one: the writer commits in order).
                 let (store, tenant) = (Arc::clone(&self.store), self.tenant.clone());
                 self.runtime.spawn(async move {

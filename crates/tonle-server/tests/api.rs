@@ -543,12 +543,18 @@ fn paid(id: &str, debtor: &str, minute: u32) -> Value {
     })
 }
 
-/// Replayed log entries since the server started, from /metrics.
-fn replayed(server: &Server) -> u64 {
+/// A counter's value since the server started, from /metrics (`name` without `tonle_` and `_total`).
+fn counter(server: &Server, name: &str) -> u64 {
     let (_, text) = server.get("", "/metrics");
     let text = text.as_str().expect("metrics are text").to_owned();
-    let line = text.lines().find(|l| l.starts_with("tonle_replayed_transactions_total ")).expect("the counter");
+    let prefix = format!("tonle_{name}_total ");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("the counter {name}"));
     line.split_whitespace().nth(1).expect("a value").parse().expect("a number")
+}
+
+/// Replayed log entries since the server started.
+fn replayed(server: &Server) -> u64 {
+    counter(server, "replayed_transactions")
 }
 
 #[test]
@@ -572,6 +578,10 @@ fn a_stopped_server_snapshots_and_comes_back_from_its_snapshot() {
         batch.push(paid("W2", "WATCHED", 41));
         let (status, answer) = server.post("ingest", "/v1/transactions", &Value::Array(batch));
         assert_eq!(status, 200, "{name}: {answer}");
+        // A repeat answered from the answers kept in memory, not read back from the store.
+        let (_, recent) = server.post("ingest", "/v1/transactions", &paid("B7", "ACC3", 7));
+        assert_eq!((recent["duplicate"].as_bool(), recent["seq"].as_i64()), (Some(true), Some(8)), "{name}: {recent}");
+        assert_eq!((counter(&server, "duplicates"), counter(&server, "duplicates_read")), (1, 0), "{name}");
         drop(server);
 
         let stored = runtime.block_on(async {
@@ -589,8 +599,10 @@ fn a_stopped_server_snapshots_and_comes_back_from_its_snapshot() {
         assert_eq!(watched["features"]["windows"]["1h"]["out"]["count"], 2, "{name}: {watched}");
         let (_, third) = server.post("ingest", "/v1/transactions", &paid("W3", "WATCHED", 42));
         assert_eq!((third["decision"].as_str(), third["seq"].as_i64()), (Some("review"), Some(33)), "{name}: {third}");
+        // The same repeat after the restart: read back from the store, the same answer.
         let (_, again) = server.post("ingest", "/v1/transactions", &paid("B7", "ACC3", 7));
-        assert_eq!((again["duplicate"].as_bool(), again["seq"].as_i64()), (Some(true), Some(8)), "{name}: {again}");
+        assert_eq!(again, recent, "{name}");
+        assert_eq!(counter(&server, "duplicates_read"), 1, "{name}");
         drop(server);
 
         // An altered snapshot is not trusted: the whole log is replayed, with the same result.
