@@ -60,6 +60,11 @@ pub struct EngineSetup {
     /// default; zero: the next commit starts as soon as the last is written). Transactions decided meanwhile
     /// wait and go in one commit, so a busy server syncs its log to disk fewer times a second.
     pub commit_interval: std::time::Duration,
+    /// How far (ms) a transaction's event time may be ahead of the server's clock when it is submitted
+    /// ([`MAX_AHEAD`] by default); later ones are refused with 422. A time far ahead (a wrong clock, a typo
+    /// in the year) would otherwise move the tenant's windows there, and every later transaction with a right
+    /// time would be refused as too late: at most the lateness bound keeps every right time foldable.
+    pub max_ahead: i64,
     /// The lists every tenant's transactions are screened against, if any.
     pub screening: Option<ScreeningSetup>,
 }
@@ -104,6 +109,9 @@ pub(crate) fn now_millis() -> i64 {
 
 /// The default of [`EngineSetup::snapshot_every`].
 pub const SNAPSHOT_EVERY: u64 = 250_000;
+
+/// The default of [`EngineSetup::max_ahead`]: 5 minutes, the engine's default lateness bound.
+pub const MAX_AHEAD: i64 = 5 * 60_000;
 
 /// The default of [`EngineSetup::commit_interval`]: none, the next commit starts as soon as the last is written
 /// (with every transaction decided meanwhile).

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::value::RawValue;
+use tonle_core::{EventTime, LabelledTransaction};
 use tonle_formats::native::jsonl::decode_object;
 
 use crate::auth::{Caller, Permission};
@@ -38,6 +39,36 @@ fn item(raw: &RawValue) -> Item {
     })
 }
 
+/// A transaction whose event time is at most `max_ahead` ms ahead of `now` (the server's clock, UTC ms);
+/// else that item's 422, naming the field.
+fn not_ahead(labelled: LabelledTransaction, now: i64, max_ahead: i64) -> Item {
+    let time = labelled.tx.time.millis();
+    if time.saturating_sub(now) <= max_ahead {
+        return Ok(labelled);
+    }
+    Err(ItemError {
+        status: 422,
+        message: format!(
+            "field \"time\": {} is {} ahead of this server's clock ({}); at most {} is allowed (tonle serve \
+             --max-ahead): a time that far ahead would hold up every later transaction as too late",
+            labelled.tx.time,
+            span(time - now),
+            EventTime::from_millis(now).map_or_else(|_| now.to_string(), |t| t.to_string()),
+            span(max_ahead)
+        ),
+        field: Some("time".into()),
+    })
+}
+
+/// A span of time in its largest whole unit that is not zero (`3d`, `2h`, `5m`, `12s`, `250ms`), rounded down.
+fn span(ms: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms >= *unit)
+        .map_or_else(|| format!("{ms}ms"), |(unit, name)| format!("{}{name}", ms / unit))
+}
+
 /// `POST /v1/transactions`: a JSON object (one transaction: its decision, or an error status) or a JSON array
 /// (a batch: `{"decisions": [...]}` in order, each a decision or `{"index", "error"}`).
 pub async fn submit(State(state): State<Arc<AppState>>, caller: Caller, body: Bytes) -> Result<Response, ApiError> {
@@ -64,8 +95,10 @@ pub async fn submit(State(state): State<Arc<AppState>>, caller: Caller, body: By
             "send one transaction as a JSON object, or a batch as a JSON array of objects (native fields, docs/formats.md)",
         ));
     };
+    let now = crate::now_millis();
+    let items = items.into_iter().map(|item| item.and_then(|labelled| not_ahead(labelled, now, state.setup.max_ahead)));
     let pipeline = state.pipeline(&principal.tenant).await?;
-    let answers = pipeline.decide(items).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let answers = pipeline.decide(items.collect()).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
     if !batch {
         let answer = answers.into_iter().next().expect("one answer per item");
         return Ok(match answer {

@@ -84,6 +84,7 @@ impl Server {
             model: None,
             snapshot_every: tonle_server::SNAPSHOT_EVERY,
             commit_interval: tonle_server::COMMIT_INTERVAL,
+            max_ahead: tonle_server::MAX_AHEAD,
             screening,
         };
         let running = runtime
@@ -224,6 +225,18 @@ fn transactions_are_decided_once_with_reasons_and_bad_ones_are_named() {
         let (status, error) =
             server.call("ingest", "POST", "/v1/transactions", Some("{\"id\": \"T9\", \"amount\": \"1"));
         assert_eq!(status, 400, "truncated: {error}");
+        // A time far ahead of the server's clock (a wrong year) is refused: the windows would move there and
+        // every later transaction would be too late. A batch keeps its other items.
+        let mut ahead = tx("T8", "ACC8", "1.00");
+        ahead["time"] = json!("2099-03-01T08:00:00Z");
+        let (status, error) = server.post("ingest", "/v1/transactions", &ahead);
+        assert_eq!((status, error["error"]["field"].as_str()), (422, Some("time")), "{name}: {error}");
+        let message = error["error"]["message"].as_str().expect("a message");
+        assert!(message.contains("ahead of this server's clock") && message.contains("at most 5m"), "{message}");
+        let (status, answer) = server.post("ingest", "/v1/transactions", &json!([ahead, tx("T3", "ACC3", "1.00")]));
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["decisions"][0]["error"]["field"], "time", "{answer}");
+        assert_eq!(answer["decisions"][1]["duplicate"], true, "{answer}");
         // The log holds three transactions.
         let (status, logged) = server.get("analyst", "/v1/transactions/T3");
         assert_eq!(

@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// windows exactly (`30s`, `5m`, `2h`, `1d`); later ones are refused with 422.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub max_lateness: i64,
+    /// How far ahead of this server's clock a transaction's time may be (`30s`, `5m`, `1d`); later ones are
+    /// refused with 422. Keep it at most --max-lateness: an accepted time further ahead would make every later
+    /// transaction with a right time too late.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub max_ahead: i64,
     /// Transactions a tenant's engine decides between snapshots of its state (0: only when the server
     /// stops); a restart restores the latest snapshot and replays only the log after it.
     #[arg(long, default_value_t = tonle_server::SNAPSHOT_EVERY)]
@@ -131,6 +136,7 @@ pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
         model,
         snapshot_every: args.snapshot_every,
         commit_interval: args.commit_interval,
+        max_ahead: args.max_ahead,
         screening,
     })
 }
