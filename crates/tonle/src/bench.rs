@@ -57,6 +57,11 @@ pub enum BenchCommand {
         /// Screen every transaction's parties against lists too (--list FILE, repeated).
         #[command(flatten)]
         screening: crate::screen::ListArgs,
+        /// Decide the scenario this many times each way (one at a time and in batches, alternately, fresh
+        /// engines each time), and report the throughput of every run and their median: on a machine whose
+        /// speed drifts, one run says little. Latency percentiles are over every call of every run.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+        runs: u32,
     },
     /// Run the money-flow graph's detectors over a simulated scenario (in memory, in event-time order) on one
     /// thread: edges/s and per-edge latency percentiles for the update plus every detector, then each
@@ -98,8 +103,8 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Screen(args) => crate::bench_screen::run(&args),
         BenchCommand::Import { rows, dir, to, keep } => bench_import(rows, dir, &to, keep),
         BenchCommand::Simulate { scenario, seed, to, dir } => bench_simulate(&scenario, seed, to, dir),
-        BenchCommand::Score { scenario, rules, seed, model, screening } => {
-            bench_score(&scenario, &rules, seed, model.as_deref(), &screening)
+        BenchCommand::Score { scenario, rules, seed, model, screening, runs } => {
+            bench_score(&scenario, &rules, seed, model.as_deref(), &screening, runs)
         }
         BenchCommand::Graph { scenario, seed, each } => bench_graph(&scenario, seed, each),
     }
@@ -261,6 +266,7 @@ fn bench_score(
     seed: u64,
     model: Option<&Path>,
     screening: &crate::screen::ListArgs,
+    runs: u32,
 ) -> Result<ExitCode> {
     let lists = screening.load()?;
     let scenario = tonle_sim::Scenario::load(scenario)?;
@@ -283,14 +289,104 @@ fn bench_score(
         }
         Ok(engine)
     };
-    // One call per transaction, each timed: the latency a caller deciding one payment at a time sees.
-    let mut engine = new_engine()?;
-    let mut nanos: Vec<u64> = Vec::with_capacity(transactions.len());
-    let mut alerts = 0u64;
+    let txs: Vec<tonle_core::Transaction> = transactions.iter().map(|labelled| labelled.tx.clone()).collect();
+    let (mut single, mut batched) = (Timings::default(), Timings::default());
+    let mut report = None;
+    for _ in 0..runs {
+        let (seconds, run) = decide_one_at_a_time(&transactions, new_engine()?, &mut single.nanos)?;
+        single.seconds.push(seconds);
+        let (seconds, batch_alerts) = decide_in_batches(&txs, new_engine()?, &mut batched.nanos)?;
+        batched.seconds.push(seconds);
+        if batch_alerts != run.alerts {
+            anyhow::bail!("batches alerted {batch_alerts} times, single calls {}", run.alerts);
+        }
+        if report.is_none() {
+            report = Some(describe(&run, transactions.len(), &scenario.to_string(), seed));
+        }
+    }
+    if let Some(report) = report {
+        print!("{report}");
+    }
+    let n = transactions.len();
+    println!("one at a time (Engine::decide, each call timed)");
+    single.print(n, "transaction", "transactions");
+    println!("in batches of {BATCH} (Engine::decide_batch, same decisions)");
+    batched.print(n, "batch", "transactions");
+    if let Some(peak) = peak_rss_kib() {
+        println!(
+            "  peak memory   {:.1} MiB (the simulated transactions held in memory included)",
+            peak as f64 / 1024.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Transactions per call of [`tonle_detect::engine::Engine::decide_batch`] in `tonle bench score`.
+const BATCH: usize = 256;
+
+/// The runs of one way of deciding: each run's time, and every call's latency.
+#[derive(Default)]
+struct Timings {
+    seconds: Vec<f64>,
+    nanos: Vec<u64>,
+}
+
+impl Timings {
+    /// Throughput (of `n` transactions a run) per run and their median, and the latency percentiles of
+    /// every call (`call`: what one call decides).
+    fn print(&mut self, n: usize, call: &str, items: &str) {
+        let mut rates: Vec<f64> = self.seconds.iter().map(|s| n as f64 / s).collect();
+        if rates.len() == 1 {
+            println!("  time          {:.3} s", self.seconds[0]);
+            println!("  throughput    {:.0} {items}/s", rates[0]);
+        } else {
+            let listed: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+            rates.sort_by(f64::total_cmp);
+            let median = if rates.len() % 2 == 1 {
+                rates[rates.len() / 2]
+            } else {
+                (rates[rates.len() / 2 - 1] + rates[rates.len() / 2]) / 2.0
+            };
+            println!(
+                "  throughput    {median:.0} {items}/s, the median of {} runs ({})",
+                rates.len(),
+                listed.join(", ")
+            );
+        }
+        self.nanos.sort_unstable();
+        let micros = |p: f64| percentile(&self.nanos, p) as f64 / 1000.0;
+        println!(
+            "  per-{call} latency  p50 {:.2} µs  p90 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.2} µs",
+            micros(0.5),
+            micros(0.9),
+            micros(0.99),
+            micros(0.999),
+            micros(1.0)
+        );
+    }
+}
+
+/// What one pass of single calls gave besides its time.
+struct SingleRun {
+    engine: tonle_detect::engine::Engine,
+    /// Transactions not allowed.
+    alerts: u64,
+    /// Parties whose name matched a listed entity, and the distinct names and countries among them.
+    name_hits: u64,
+    names_hit: std::collections::HashSet<(Option<tonle_core::Text>, Option<tonle_core::CountryCode>)>,
+}
+
+/// One call per transaction, each timed (into `nanos`): the latency a caller deciding one payment at a time
+/// sees. Returns the seconds and the rest of what the pass gave.
+fn decide_one_at_a_time(
+    transactions: &[tonle_core::LabelledTransaction],
+    mut engine: tonle_detect::engine::Engine,
+    nanos: &mut Vec<u64>,
+) -> Result<(f64, SingleRun)> {
+    nanos.reserve(transactions.len());
+    let (mut alerts, mut name_hits, mut names_hit) = (0u64, 0u64, std::collections::HashSet::new());
     let started = Instant::now();
-    // Screening hits: the simulation lists no one, so every hit is a look-alike name (a false positive).
-    let (mut screened_hits, mut names_hit) = (0u64, std::collections::HashSet::new());
-    for labelled in &transactions {
+    for labelled in transactions {
         let start = Instant::now();
         let outcome = engine.decide(&labelled.tx)?;
         nanos.push(start.elapsed().as_nanos() as u64);
@@ -299,73 +395,72 @@ fn bench_score(
             let parties = [&labelled.tx.debtor, &labelled.tx.creditor];
             for (side, party) in parties.into_iter().enumerate() {
                 if hits[side * 2].is_some() {
-                    screened_hits += 1;
+                    name_hits += 1;
                     names_hit.insert((party.name.clone(), party.country));
                 }
             }
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let served =
-        engine.model().map_or(String::new(), |m| format!(", model {} ({} features)", m.name, m.features.len()));
-    println!("bench score: scenario {scenario}, seed {seed}, rules {}{served}, one thread", engine.ruleset_version());
-    println!("  transactions  {} ({alerts} alerted)", transactions.len());
-    if let Some(stats) = engine.screen_stats() {
-        println!(
-            "  screening     {} names looked up, {} distinct names and countries screened by the matcher",
-            stats.names, stats.screened
-        );
-        println!(
-            "  name hits     {screened_hits} ({:.2}% of names looked up), {} distinct names and countries ({:.1}%): \
-             the simulation lists no one, so each is a look-alike",
-            100.0 * screened_hits as f64 / stats.names.max(1) as f64,
-            names_hit.len(),
-            100.0 * names_hit.len() as f64 / stats.screened.max(1) as f64
-        );
-    }
-    println!("one at a time (Engine::decide, each call timed)");
-    print_timed(seconds, &mut nanos, "transaction", "transactions");
-    drop(engine);
-    // Batches, as a stream consumer takes them: the next transactions' state is loaded while one is decided.
-    const BATCH: usize = 256;
-    let txs: Vec<tonle_core::Transaction> = transactions.into_iter().map(|labelled| labelled.tx).collect();
-    let mut engine = new_engine()?;
-    let mut batch_nanos: Vec<u64> = Vec::with_capacity(txs.len() / BATCH + 1);
-    let (mut batch_alerts, mut failed) = (0u64, None);
+    Ok((seconds, SingleRun { engine, alerts, name_hits, names_hit }))
+}
+
+/// Batches, as a stream consumer takes them: the next transactions' state is loaded while one is decided.
+/// Each batch's time goes into `nanos`. Returns the seconds and the transactions not allowed.
+fn decide_in_batches(
+    txs: &[tonle_core::Transaction],
+    mut engine: tonle_detect::engine::Engine,
+    nanos: &mut Vec<u64>,
+) -> Result<(f64, u64)> {
+    let (mut alerts, mut failed) = (0u64, None);
     let started = Instant::now();
     for chunk in txs.chunks(BATCH) {
         let start = Instant::now();
         engine.decide_batch(chunk, |_, result| match result {
-            Ok(outcome) => batch_alerts += (outcome.decision != tonle_core::Decision::Allow) as u64,
+            Ok(outcome) => alerts += (outcome.decision != tonle_core::Decision::Allow) as u64,
             Err(error) => failed = failed.take().or(Some(error)),
         });
-        batch_nanos.push(start.elapsed().as_nanos() as u64);
+        nanos.push(start.elapsed().as_nanos() as u64);
     }
     let seconds = started.elapsed().as_secs_f64();
-    if let Some(error) = failed {
-        return Err(error.into());
+    match failed {
+        Some(error) => Err(error.into()),
+        None => Ok((seconds, alerts)),
     }
-    if batch_alerts != alerts {
-        anyhow::bail!("batches alerted {batch_alerts} times, single calls {alerts}");
-    }
-    batch_nanos.sort_unstable();
-    let batch_micros = |p: f64| percentile(&batch_nanos, p) as f64 / 1000.0;
-    println!("in batches of {BATCH} (Engine::decide_batch, same decisions)");
-    println!("  time          {seconds:.3} s");
-    println!("  throughput    {:.0} transactions/s", txs.len() as f64 / seconds);
-    println!(
-        "  per-batch latency  p50 {:.1} µs  p99 {:.1} µs  max {:.1} µs",
-        batch_micros(0.5),
-        batch_micros(0.99),
-        batch_micros(1.0)
+}
+
+/// The heading of `tonle bench score`'s report: what was decided, and the screening's hits (the simulation
+/// lists no one, so every hit is a look-alike name: a false positive).
+fn describe(run: &SingleRun, transactions: usize, scenario: &str, seed: u64) -> String {
+    use std::fmt::Write;
+    let engine = &run.engine;
+    let mut out = String::new();
+    let served =
+        engine.model().map_or(String::new(), |m| format!(", model {} ({} features)", m.name, m.features.len()));
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "bench score: scenario {scenario}, seed {seed}, rules {}{served}, one thread",
+        engine.ruleset_version()
     );
-    if let Some(peak) = peak_rss_kib() {
-        println!(
-            "  peak memory   {:.1} MiB (the simulated transactions held in memory included)",
-            peak as f64 / 1024.0
+    let _ = writeln!(out, "  transactions  {transactions} ({} alerted)", run.alerts);
+    if let Some(stats) = engine.screen_stats() {
+        let _ = writeln!(
+            out,
+            "  screening     {} names looked up, {} distinct names and countries screened by the matcher",
+            stats.names, stats.screened
+        );
+        let _ = writeln!(
+            out,
+            "  name hits     {} ({:.2}% of names looked up), {} distinct names and countries ({:.1}%): \
+             the simulation lists no one, so each is a look-alike",
+            run.name_hits,
+            100.0 * run.name_hits as f64 / stats.names.max(1) as f64,
+            run.names_hit.len(),
+            100.0 * run.names_hit.len() as f64 / stats.screened.max(1) as f64
         );
     }
-    Ok(ExitCode::SUCCESS)
+    out
 }
 
 fn bench_graph(scenario: &str, seed: u64, each: bool) -> Result<ExitCode> {

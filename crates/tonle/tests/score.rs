@@ -241,3 +241,17 @@ fn watch_rules_reloads_the_rule_file_mid_stream() {
     let last = &lines[39]["reasons"][0]["facts"];
     assert_eq!(last["device.out.count_1h"], "40", "{last}");
 }
+
+#[test]
+fn bench_score_reports_every_run_and_their_median() {
+    let out = tonle(&["bench", "score", "--scenario", "tiny", "--runs", "2"]);
+    let printed = text(&out.stdout);
+    assert!(out.status.success(), "{printed}{}", text(&out.stderr));
+    // Both ways decided every transaction alike (the bench refuses otherwise), twice each.
+    assert!(printed.contains("bench score: scenario"), "{printed}");
+    assert_eq!(printed.matches("the median of 2 runs").count(), 2, "{printed}");
+    assert!(printed.contains("per-transaction latency  p50") && printed.contains("per-batch latency"), "{printed}");
+    let refused = tonle(&["bench", "score", "--scenario", "tiny", "--runs", "0"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("--runs"), "{}", text(&refused.stderr));
+}
