@@ -482,7 +482,7 @@ impl FeatureStore {
         for (slot, id) in prepared.ids.into_iter().enumerate() {
             if let Some(entity) = self.entities.get(id as usize) {
                 // And the events that may be its latest with this event's counterparty.
-                let key = counterparty_key(counterparty_of(&prepared.ids, slot), side_of(slot));
+                let key = counterparty_key(counterparty_of(accounts_of(&prepared.ids), slot), side_of(slot));
                 entity.counterparties.candidates(key, |l| {
                     if let Some(record) = self.reservoir.at(l) {
                         prefetch(record)
@@ -537,7 +537,7 @@ impl FeatureStore {
         let seq = self.reservoir.push(Record {
             time: t,
             amount: event.amount,
-            accounts: [ids[Role::DebtorAccount as usize], ids[Role::CreditorAccount as usize]],
+            accounts: accounts_of(&ids),
             next: [NO_LINK; SLOTS],
             new_counterparty: 0,
             latest: 0,
@@ -548,7 +548,7 @@ impl FeatureStore {
             if id == NO_ENTITY {
                 continue;
             }
-            let counterparty = counterparty_of(&ids, slot);
+            let counterparty = counterparty_of(accounts_of(&ids), slot);
             let new = if late[slot] {
                 self.fold_late(id, link(seq, slot), t, event.amount, counterparty)
             } else {
@@ -883,17 +883,6 @@ fn counterparty_key(counterparty: u32, side: usize) -> Key {
     (counterparty << 1) | side as u32
 }
 
-/// The counterparty account of a slot, from an event's entity numbers: the creditor for the paying side,
-/// the debtor for the paid.
-#[inline]
-fn counterparty_of(ids: &[u32; SLOTS], slot: usize) -> u32 {
-    if side_of(slot) == 0 {
-        ids[Role::CreditorAccount as usize]
-    } else {
-        ids[Role::DebtorAccount as usize]
-    }
-}
-
 /// The table key of a link's counterparty on the link's side, read off its event (`None` if dropped).
 #[inline]
 fn link_key(reservoir: &Reservoir, link: Link) -> Option<Key> {
@@ -901,13 +890,22 @@ fn link_key(reservoir: &Reservoir, link: Link) -> Option<Key> {
     reservoir.at(link).map(|record| counterparty_key(record_counterparty(record, slot), side_of(slot)))
 }
 
-/// The counterparty account of a record's slot: the creditor for the paying side, the debtor for the paid.
+/// The debtor's and the creditor's account entities of an event's entity numbers.
+#[inline]
+fn accounts_of(ids: &[u32; SLOTS]) -> [u32; 2] {
+    [ids[Role::DebtorAccount as usize], ids[Role::CreditorAccount as usize]]
+}
+
+/// The counterparty account of a slot, given the event's debtor and creditor accounts: the creditor for the
+/// paying side, the debtor for the paid.
+#[inline]
+fn counterparty_of(accounts: [u32; 2], slot: usize) -> u32 {
+    accounts[1 - side_of(slot)]
+}
+
+/// The counterparty account of a record's slot.
 fn record_counterparty(record: &Record, slot: usize) -> u32 {
-    if side_of(slot) == 0 {
-        record.accounts[1]
-    } else {
-        record.accounts[0]
-    }
+    counterparty_of(record.accounts, slot)
 }
 
 /// Walks a window's tail forward over events at or before `start` (the window is `(start, ...]`),
