@@ -14,8 +14,9 @@ use std::sync::Arc;
 use tonle_core::{FxError, FxTable, ScreenHit, Screener, Transaction};
 
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
+use crate::graph::config::Nodes;
 use crate::graph::rings::Rings;
-use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS};
+use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT};
 use crate::models::gbdt::ShapScratch;
 use crate::models::model::{Model, ModelError};
 use crate::models::{Extractor, FeatureSchema, SchemaError};
@@ -558,11 +559,17 @@ impl Engine {
             if let Some(k) = i.checked_sub(1).filter(|k| *k < txs.len()) {
                 if let Some(Ok(p)) = &prepared[k % RING] {
                     self.store.warm(p, txs[k].time.millis());
+                    if let Some(graph) = &self.graph {
+                        graph.prefetch(&edge_of(graph, &txs[k], 0, p, &mut self.ip, &mut self.node_keys));
+                    }
                 }
             }
             if let Some(k) = i.checked_sub(2).filter(|k| *k < txs.len()) {
                 if let Some(Ok(p)) = &prepared[k % RING] {
                     self.store.warm_chains(p, txs[k].time.millis());
+                    if let Some(graph) = &self.graph {
+                        graph.prefetch_latest(&edge_of(graph, &txs[k], 0, p, &mut self.ip, &mut self.node_keys));
+                    }
                 }
             }
             if let Some(current) = i.checked_sub(AHEAD) {
@@ -594,10 +601,7 @@ impl Engine {
             self.variables.fill_screen(screening.values(), &mut self.slots);
         }
         if let Some(graph) = self.graph.as_mut() {
-            let nodes = graph.config().nodes;
-            // Only the ring detector reads the IP address.
-            let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, &mut self.ip) } else { None };
-            let edge = NewEdge::of(tx, base.minor(), ip, nodes, &mut self.node_keys);
+            let edge = edge_of(graph, tx, base.minor(), prepared, &mut self.ip, &mut self.node_keys);
             graph.observe(&edge, &mut self.graph_facts);
             self.variables.fill_graph(&self.graph_facts, &mut self.slots);
         }
@@ -696,6 +700,39 @@ impl Serving {
             evidence: Vec::new(),
         });
     }
+}
+
+/// A transaction's edge for the money-flow graph, its amount in base minor units, with the feature store's
+/// entity numbers as hints (they find nodes without hashing keys). `ip` and `keys` are
+/// scratch for the IP address's text (only the ring detector reads it) and the party nodes' keys.
+fn edge_of<'a>(
+    graph: &MoneyGraph,
+    tx: &'a Transaction,
+    amount: i64,
+    prepared: &Prepared,
+    ip: &'a mut String,
+    keys: &'a mut [String; 2],
+) -> NewEdge<'a> {
+    let nodes = graph.config().nodes;
+    let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, ip) } else { None };
+    let mut edge = NewEdge::of(tx, amount, ip, nodes, keys);
+    edge.node_hints = node_hints(prepared, tx, nodes);
+    edge
+}
+
+/// The feature store's entity numbers as hints for the money-flow graph's nodes (debtor, creditor): the
+/// number of the entity the node's key names (a party's where nodes are parties and the party is named), or
+/// [`NO_HINT`] where the store does not track that role.
+fn node_hints(prepared: &Prepared, tx: &Transaction, nodes: Nodes) -> [u32; 2] {
+    let hint = |role: Role| prepared.entity(role).unwrap_or(NO_HINT);
+    let node = |party: &tonle_core::Party, account: Role, party_role: Role| match (nodes, &party.party) {
+        (Nodes::Parties, Some(_)) => hint(party_role),
+        _ => hint(account),
+    };
+    [
+        node(&tx.debtor, Role::DebtorAccount, Role::DebtorParty),
+        node(&tx.creditor, Role::CreditorAccount, Role::CreditorParty),
+    ]
 }
 
 /// The graph detectors a rule set and a model read.

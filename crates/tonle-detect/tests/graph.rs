@@ -2,7 +2,7 @@
 //! window; and the cycle, fan and scatter-gather detectors agree with a brute-force search on random graphs.
 
 use proptest::prelude::*;
-use tonle_detect::graph::{GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+use tonle_detect::graph::{GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS, NO_HINT};
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -27,7 +27,8 @@ impl Net {
     fn pay_with(&mut self, from: &str, to: &str, time: i64, amount: i64, ids: [Option<&str>; 4]) -> &GraphFacts {
         self.next += 1;
         let id = format!("t{}", self.next);
-        let edge = NewEdge { id: &id, debtor: from, creditor: to, time, amount, identifiers: ids };
+        let edge =
+            NewEdge { id: &id, debtor: from, creditor: to, time, amount, identifiers: ids, node_hints: [NO_HINT; 2] };
         self.graph.observe(&edge, &mut self.facts);
         &self.facts
     }

@@ -260,6 +260,14 @@ pub struct Prepared {
     ids: [u32; SLOTS],
 }
 
+impl Prepared {
+    /// The number of the entity in a role, when the store tracks the role and the transaction has one. An
+    /// entity keeps its number while the store lives, and the numbers of entities of different kinds differ.
+    pub fn entity(&self, role: Role) -> Option<u32> {
+        Some(self.ids[role as usize]).filter(|id| *id != NO_ENTITY)
+    }
+}
+
 /// One event as the store sees it: a time, an amount and the entity keys per role.
 #[derive(Debug, Clone, Copy)]
 pub struct EventKeys<'a> {

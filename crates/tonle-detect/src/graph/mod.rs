@@ -17,4 +17,4 @@ pub mod trace;
 
 pub use config::GraphConfig;
 pub use motifs::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
-pub use temporal::{GraphMemory, TemporalGraph};
+pub use temporal::{GraphMemory, Keyed, TemporalGraph, NO_HINT};

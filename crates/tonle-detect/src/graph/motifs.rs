@@ -33,7 +33,7 @@ use tonle_core::Transaction;
 
 use super::config::{GraphConfig, Nodes};
 use super::rings::Rings;
-use super::temporal::{Adj, TemporalGraph};
+use super::temporal::{Adj, Keyed, TemporalGraph, NO_HINT};
 
 /// The detectors, in the order of [`GraphFacts::values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,6 +120,9 @@ impl GraphFacts {
     }
 }
 
+/// The kinds of a [`NewEdge`]'s identifiers, in order.
+const IDENTIFIER_KINDS: [&str; 4] = ["device", "ip", "phone", "phone"];
+
 /// A new edge as the detectors see it.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEdge<'a> {
@@ -136,6 +139,9 @@ pub struct NewEdge<'a> {
     /// The device, the IP address and the debtor's phone number (the debtor's identifiers), then the
     /// creditor's phone number.
     pub identifiers: [Option<&'a str>; 4],
+    /// The caller's numbers for the debtor's and the creditor's node keys, or [`NO_HINT`] (see
+    /// [`temporal::Keyed`](super::temporal::Keyed)).
+    pub node_hints: [u32; 2],
 }
 
 /// A transaction's IP address as text, written into `scratch` (no allocation once it has grown), for
@@ -178,7 +184,15 @@ impl<'a> NewEdge<'a> {
                 tx.debtor.phone.as_ref().map(|p| p.as_str()),
                 tx.creditor.phone.as_ref().map(|p| p.as_str()),
             ],
+            node_hints: [NO_HINT; 2],
         }
+    }
+}
+
+impl<'a> NewEdge<'a> {
+    /// The debtor's and the creditor's node keys with their hints.
+    pub fn keyed(&self) -> [Keyed<'a>; 2] {
+        [Keyed { key: self.debtor, hint: self.node_hints[0] }, Keyed { key: self.creditor, hint: self.node_hints[1] }]
     }
 }
 
@@ -468,10 +482,35 @@ impl MoneyGraph {
         self.graph.memory().bytes + self.rings.memory_bytes()
     }
 
+    /// For a stream of edges: starts loading the nodes an edge will read (and reads where its identifiers'
+    /// entries are), and the nodes of the edges that will expire when it arrives. A hint to the cache;
+    /// nothing changes.
+    pub fn prefetch(&self, edge: &NewEdge) {
+        for keyed in edge.keyed() {
+            self.graph.prefetch_node(keyed);
+        }
+        if self.enabled[Motif::Ring as usize] {
+            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(edge.identifiers) {
+                if let Some(identifier) = identifier {
+                    self.rings.prefetch(kind, identifier);
+                }
+            }
+        }
+        self.graph.prefetch_expiring(edge.time, 4);
+    }
+
+    /// The step after [`MoneyGraph::prefetch`], once the nodes are loaded: starts loading their latest edges.
+    pub fn prefetch_latest(&self, edge: &NewEdge) {
+        for keyed in edge.keyed() {
+            self.graph.prefetch_latest(keyed);
+        }
+    }
+
     /// Adds an edge and runs the detectors on it, writing what they found to `facts`.
     pub fn observe(&mut self, edge: &NewEdge, facts: &mut GraphFacts) {
         facts.clear();
-        let (u, v, seq) = self.graph.add(edge.id, edge.debtor, edge.creditor, edge.time, edge.amount);
+        let [debtor, creditor] = edge.keyed();
+        let (u, v, seq) = self.graph.add(edge.id, debtor, creditor, edge.time, edge.amount);
         let on = self.enabled;
         let on_any = |motifs: &[Motif]| motifs.iter().any(|m| on[*m as usize]);
         let c = self.config;
@@ -515,14 +554,12 @@ impl MoneyGraph {
             facts.values[Motif::Chain as usize] = value;
         }
         if on_any(&[Motif::Ring]) {
-            let ids = edge.identifiers;
-            let sides = [(ids[0], u), (ids[1], u), (ids[2], u), (ids[3], v)];
             let mut best = 0;
             let evidence = &mut facts.evidence[Motif::Ring as usize];
-            for (kind, (identifier, node)) in sides.iter().enumerate() {
+            // The device, the IP address and the debtor's phone are the debtor's; the last phone the creditor's.
+            for ((kind, identifier), node) in IDENTIFIER_KINDS.iter().zip(edge.identifiers).zip([u, u, u, v]) {
                 if let Some(identifier) = identifier {
-                    let kind = ["device", "ip", "phone", "phone"][kind];
-                    let uses = self.rings.observe(kind, identifier, *node, t, seq, self.graph.watermark());
+                    let uses = self.rings.observe(kind, identifier, node, t, seq, self.graph.watermark());
                     if uses.len() as u32 > best {
                         best = uses.len() as u32;
                         evidence.clear();

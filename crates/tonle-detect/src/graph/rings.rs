@@ -92,6 +92,14 @@ impl Uses {
     }
 }
 
+/// The key of an identifier of a kind.
+fn key_of(kind: &str, identifier: &str) -> u64 {
+    let mut h = FxHasher::default();
+    kind.hash(&mut h);
+    identifier.hash(&mut h);
+    h.finish()
+}
+
 /// The identifier index.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Rings {
@@ -123,12 +131,7 @@ impl Rings {
     /// time seen: uses the window has passed by then are forgotten.
     pub fn observe(&mut self, kind: &str, identifier: &str, node: u32, time: i64, seq: u32, watermark: i64) -> &[Use] {
         self.forget(watermark);
-        let key = {
-            let mut h = FxHasher::default();
-            kind.hash(&mut h);
-            identifier.hash(&mut h);
-            h.finish()
-        };
+        let key = key_of(kind, identifier);
         let start = time - self.window;
         let kept_after = watermark.saturating_sub(self.window);
         let new = Use { node, time, seq };
@@ -153,6 +156,17 @@ impl Rings {
         let from = list.partition_point(|u| u.time > time);
         let to = list.partition_point(|u| u.time > start);
         &list[from..to.max(from)]
+    }
+
+    /// For a stream of transactions: reads where an identifier's entry is (the index) and starts loading its
+    /// list of uses. A hint to the cache; nothing changes.
+    #[inline]
+    pub fn prefetch(&self, kind: &str, identifier: &str) {
+        if let Some(Uses::Many(list)) = self.uses.get(&key_of(kind, identifier)) {
+            if let Some(first) = list.first() {
+                crate::features::prefetch(first);
+            }
+        }
     }
 
     fn forget(&mut self, watermark: i64) {

@@ -5,6 +5,10 @@
 //! place), so that a window is a suffix of a list. Edges are numbered in arrival order (a 32-bit sequence
 //! number that wraps); the transaction ids are kept once, in arrival order, for evidence. Edges older than the
 //! horizon behind the latest event time are dropped, and a node with no edge left is forgotten.
+//!
+//! A caller that numbers its accounts itself (the engine's feature store does) passes each key's number as a
+//! hint: the graph remembers the node per number, so the next edge of that account finds its node without
+//! hashing the key. A hint is only a shortcut: the node's key is compared before it is used.
 
 use serde::{Deserialize, Serialize};
 use std::collections::vec_deque::Iter;
@@ -66,6 +70,27 @@ struct Record {
     chain: u8,
 }
 
+/// No hint: the key alone finds the node.
+pub const NO_HINT: u32 = u32::MAX;
+
+/// An account as [`TemporalGraph::add`] takes it: its key, and the caller's number for it (or [`NO_HINT`]).
+/// A number must stand for one key only while the graph lives; numbers below a few millions keep the table
+/// of hints small (4 bytes per number).
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed<'a> {
+    /// The account's id.
+    pub key: &'a str,
+    /// The caller's number for it, or [`NO_HINT`].
+    pub hint: u32,
+}
+
+impl<'a> Keyed<'a> {
+    /// A key without a hint.
+    pub fn key(key: &'a str) -> Keyed<'a> {
+        Keyed { key, hint: NO_HINT }
+    }
+}
+
 /// Memory and size of the graph.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GraphMemory {
@@ -73,7 +98,7 @@ pub struct GraphMemory {
     pub nodes: usize,
     /// Edge records kept (a late edge's record can outlive its list entries until the records before it go).
     pub edges: usize,
-    /// Bytes allocated for nodes, their lists, the key index and the edge records.
+    /// Bytes allocated for nodes, their lists, the key index (and the hints) and the edge records.
     pub bytes: usize,
 }
 
@@ -89,6 +114,9 @@ pub struct TemporalGraph {
     first_seq: u32,
     /// Latest event time seen.
     watermark: i64,
+    /// Per caller's number, the node last found for it (or [`NO_HINT`]); checked against the node's key.
+    #[serde(skip)]
+    hinted: Vec<u32>,
 }
 
 impl TemporalGraph {
@@ -152,16 +180,88 @@ impl TemporalGraph {
 
     /// Adds an edge, first dropping the edges the horizon has passed; returns `(debtor node, creditor node,
     /// sequence number)`.
-    pub fn add(&mut self, id: &str, debtor: &str, creditor: &str, time: i64, amount: i64) -> (u32, u32, u32) {
+    pub fn add(&mut self, id: &str, debtor: Keyed, creditor: Keyed, time: i64, amount: i64) -> (u32, u32, u32) {
         self.watermark = self.watermark.max(time);
         self.expire();
-        let from = self.intern(debtor);
-        let to = self.intern(creditor);
+        let from = self.intern_hinted(debtor);
+        let to = self.intern_hinted(creditor);
         let seq = self.first_seq.wrapping_add(self.records.len() as u32);
         self.records.push_back(Record { id: CompactString::from(id), debtor: from, creditor: to, time, chain: 0 });
         insert(&mut self.nodes[from as usize].out, Adj { time, amount, peer: to, seq });
         insert(&mut self.nodes[to as usize].inn, Adj { time, amount, peer: from, seq });
         (from, to, seq)
+    }
+
+    /// The node of a hinted key: the hint's node when it still holds that key, else the key's (made if new),
+    /// then remembered for the hint.
+    #[inline]
+    fn intern_hinted(&mut self, keyed: Keyed) -> u32 {
+        if keyed.hint == NO_HINT {
+            return self.intern(keyed.key);
+        }
+        let at = keyed.hint as usize;
+        if let Some(&node) = self.hinted.get(at) {
+            if self.nodes.get(node as usize).is_some_and(|n| n.key == keyed.key) {
+                return node;
+            }
+        }
+        let node = self.intern(keyed.key);
+        if self.hinted.len() <= at {
+            self.hinted.resize(at + 1, NO_HINT);
+        }
+        self.hinted[at] = node;
+        node
+    }
+
+    /// The node of a key as [`TemporalGraph::add`] would find it, without making one.
+    #[inline]
+    fn locate(&self, keyed: Keyed) -> Option<u32> {
+        if let Some(&node) = self.hinted.get(keyed.hint as usize) {
+            if self.nodes.get(node as usize).is_some_and(|n| n.key == keyed.key) {
+                return Some(node);
+            }
+        }
+        self.index.get(keyed.key).copied()
+    }
+
+    /// Starts loading the node of a key: the one its hint last found, else the key index's (which is read).
+    /// A hint to the cache; nothing changes.
+    #[inline]
+    pub fn prefetch_node(&self, keyed: Keyed) {
+        let node = match self.hinted.get(keyed.hint as usize) {
+            Some(&node) if node != NO_HINT => Some(node),
+            _ => self.index.get(keyed.key).copied(),
+        };
+        if let Some(n) = node.and_then(|node| self.nodes.get(node as usize)) {
+            crate::features::prefetch(n);
+        }
+    }
+
+    /// Starts loading the latest edges of a key's node, both ways (best once the node is loaded).
+    #[inline]
+    pub fn prefetch_latest(&self, keyed: Keyed) {
+        if let Some(n) = self.locate(keyed).map(|node| &self.nodes[node as usize]) {
+            for list in [&n.out, &n.inn] {
+                if let Some(last) = list.back() {
+                    crate::features::prefetch(last);
+                }
+            }
+        }
+    }
+
+    /// Starts loading the nodes of the edges that expire when an edge at `time` arrives (up to `most`).
+    pub fn prefetch_expiring(&self, time: i64, most: usize) {
+        let start = self.watermark.max(time).saturating_sub(self.horizon);
+        for record in self.records.iter().take(most) {
+            if record.time > start {
+                break;
+            }
+            for node in [record.debtor, record.creditor] {
+                if let Some(n) = self.nodes.get(node as usize) {
+                    crate::features::prefetch(n);
+                }
+            }
+        }
     }
 
     fn intern(&mut self, key: &str) -> u32 {
@@ -223,7 +323,8 @@ impl TemporalGraph {
         let adj = std::mem::size_of::<Adj>();
         let lists: usize = self.nodes.iter().map(|n| (n.out.capacity() + n.inn.capacity()) * adj).sum();
         let keys: usize = self.nodes.iter().map(|n| if n.key.is_heap_allocated() { n.key.len() } else { 0 }).sum();
-        let index = self.index.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1);
+        let index = self.index.capacity() * (std::mem::size_of::<(CompactString, u32)>() + 1)
+            + self.hinted.capacity() * std::mem::size_of::<u32>();
         let records = self.records.capacity() * std::mem::size_of::<Record>()
             + self.records.iter().map(|r| if r.id.is_heap_allocated() { r.id.len() } else { 0 }).sum::<usize>();
         GraphMemory {
@@ -251,16 +352,16 @@ mod tests {
     #[test]
     fn edges_are_kept_in_time_order_and_expire_with_their_nodes() {
         let mut g = TemporalGraph::new(100);
-        let (a, b, first) = g.add("t1", "A", "B", 10, 5);
-        g.add("t2", "A", "C", 30, 6);
-        let (_, _, late) = g.add("t3", "A", "B", 20, 7);
+        let (a, b, first) = g.add("t1", Keyed::key("A"), Keyed::key("B"), 10, 5);
+        g.add("t2", Keyed::key("A"), Keyed::key("C"), 30, 6);
+        let (_, _, late) = g.add("t3", Keyed::key("A"), Keyed::key("B"), 20, 7);
         let times: Vec<i64> = g.node(a).out.iter().map(|e| e.time).collect();
         assert_eq!(times, [10, 20, 30]);
         assert_eq!(g.node(b).in_between(0, 100).map(|e| e.seq).collect::<Vec<_>>(), [first, late]);
         assert_eq!(g.node(a).out_between(10, 30).count(), 1, "the window is open at both ends");
         assert_eq!(g.id_of(late), Some("t3"));
         // At 125 the horizon's start is 25: t1 and t3 (times 10 and 20) go, and so does B.
-        g.add("t4", "C", "D", 125, 1);
+        g.add("t4", Keyed::key("C"), Keyed::key("D"), 125, 1);
         assert_eq!(g.id_of(first), None);
         assert_eq!(g.node_of("B"), None);
         assert_eq!(g.node(a).out.len(), 1);
@@ -269,5 +370,26 @@ mod tests {
         assert_eq!((memory.nodes, memory.edges), (3, 3));
         // B's slot was reused by D.
         assert_eq!((g.slots(), g.node_of("D")), (3, Some(b)));
+    }
+
+    #[test]
+    fn a_hint_is_checked_against_the_key() {
+        let mut g = TemporalGraph::new(100);
+        let a = Keyed { key: "A", hint: 7 };
+        let (node_a, _, _) = g.add("t1", a, Keyed::key("B"), 10, 5);
+        assert_eq!(g.add("t2", a, Keyed::key("C"), 20, 5).0, node_a, "the hint finds A's node");
+        // At 200 A's edges have gone and A with them; the freed slots are taken by D, E and then G.
+        g.add("t3", Keyed::key("D"), Keyed::key("E"), 200, 1);
+        g.add("t3b", Keyed::key("G"), Keyed::key("D"), 205, 1);
+        assert_eq!(g.node_of("A"), None);
+        assert_eq!(g.node_of("G"), Some(node_a), "A's slot was reused");
+        // The stale hint names G's node now: A gets a node of its own.
+        let (again, _, _) = g.add("t4", a, Keyed::key("F"), 210, 1);
+        assert_eq!(g.node(again).key, "A");
+        assert_eq!(g.node_of("A"), Some(again));
+        // The same number given to another key finds that key's node (the number is only a shortcut).
+        let (b, _, _) = g.add("t5", Keyed { key: "B2", hint: 7 }, Keyed::key("F"), 220, 1);
+        assert_eq!(g.node(b).key, "B2");
+        assert_ne!(b, again);
     }
 }
