@@ -53,10 +53,42 @@ impl Node {
     }
 }
 
+/// The entries with time in `(after, before)`. Both ends are searched from the back of the list: windows end
+/// at or near the latest edge, so this reads the list's tail (which a batch has loaded ahead), not the middle of
+/// a long list as a binary search over all of it would.
 fn between(list: &VecDeque<Adj>, after: i64, before: i64) -> Iter<'_, Adj> {
-    let from = list.partition_point(|a| a.time <= after);
-    let to = list.partition_point(|a| a.time < before);
-    list.range(from..to.max(from))
+    let to = start_of_suffix(list, list.len(), |a| a.time >= before);
+    let from = start_of_suffix(list, to, |a| a.time > after);
+    list.range(from..to)
+}
+
+/// The first index `i <= end` with `later(list[j])` for every `j` in `i..end`, where `later` holds on a suffix of
+/// `list[..end]`: galloping back from `end` (1, 2, 4, ... entries), then a binary search within the last step.
+/// Reads O(log k) entries for a suffix of k.
+fn start_of_suffix(list: &VecDeque<Adj>, end: usize, later: impl Fn(&Adj) -> bool) -> usize {
+    // Invariant: every entry in `known..end` is later.
+    let mut known = end;
+    let mut step = 1;
+    while known > 0 {
+        let probe = known.saturating_sub(step);
+        if later(&list[probe]) {
+            known = probe;
+            step *= 2;
+        } else {
+            // The suffix starts in `probe + 1..=known`; entries `probe + 1..known` are not yet looked at.
+            let (mut lo, mut hi) = (probe + 1, known);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if later(&list[mid]) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return lo;
+        }
+    }
+    0
 }
 
 /// An edge's record, in arrival order.
@@ -391,5 +423,24 @@ mod tests {
         let (b, _, _) = g.add("t5", Keyed { key: "B2", hint: 7 }, Keyed::key("F"), 220, 1);
         assert_eq!(g.node(b).key, "B2");
         assert_ne!(b, again);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn windows_are_found_from_the_back_as_by_a_binary_search(
+            times in proptest::collection::vec(0_i64..50, 0..80),
+            after in -2_i64..52,
+            width in 0_i64..60,
+        ) {
+            let mut times = times;
+            times.sort_unstable();
+            let list: VecDeque<Adj> = times.iter().map(|&time| Adj { time, amount: 1, peer: 0, seq: 0 }).collect();
+            let before = after + width;
+            let from = list.partition_point(|a| a.time <= after);
+            let to = list.partition_point(|a| a.time < before);
+            let expected: Vec<i64> = list.range(from..to.max(from)).map(|a| a.time).collect();
+            let found: Vec<i64> = between(&list, after, before).map(|a| a.time).collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 }
