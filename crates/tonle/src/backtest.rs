@@ -97,19 +97,23 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     let outcome = read_all(&args.input, &files, |record: LabelledTransaction| {
-        let Some(label) = &record.label else {
-            unlabelled += 1;
-            return Ok(());
-        };
-        total += 1;
-        positives += label.illicit as u64;
-        first = first.min(record.tx.time.millis());
-        last = last.max(record.tx.time.millis());
+        // Every transaction is decided, so that the windows see the whole history; only the labelled ones are
+        // counted.
+        match &record.label {
+            None => unlabelled += 1,
+            Some(label) => {
+                total += 1;
+                positives += label.illicit as u64;
+                first = first.min(record.tx.time.millis());
+                last = last.max(record.tx.time.millis());
+            }
+        }
         for run in &mut runs {
             let outcome = run
                 .engine
                 .decide(&record.tx)
                 .with_context(|| format!("transaction {} with {}", record.tx.id, run.engine.ruleset_version()))?;
+            let Some(label) = &record.label else { continue };
             let alerted = outcome.decision != Decision::Allow;
             run.overall.add(alerted, label.illicit);
             for reason in &outcome.reasons {
@@ -132,9 +136,15 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let days = if last > first { (last - first) as f64 / 86_400_000.0 } else { 1.0 };
     if args.json {
         let sets: Vec<_> = runs.iter().map(|run| run_json(run, positives, days)).collect();
-        println!("{}", json!({ "transactions": total, "illicit": positives, "days": days, "rule_sets": sets }));
+        println!(
+            "{}",
+            json!({ "transactions": total, "illicit": positives, "unlabelled": unlabelled, "days": days, "rule_sets": sets })
+        );
     } else {
         println!("{total} labelled transactions over {days:.1} days, {positives} illicit");
+        if unlabelled > 0 {
+            println!("{unlabelled} unlabelled transactions decided too (their history feeds the windows), not counted");
+        }
         for run in &runs {
             print_run(run, positives, days);
         }

@@ -108,6 +108,27 @@ fn score_reads_in_files_first_and_numbers_amlworld_rows() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!((report["transactions"].as_u64(), report["illicit"].as_u64()), (Some(4), Some(2)));
 
+    // Unlabelled transactions are decided for their history, not counted: the third payment within a day is
+    // the only labelled one, and a rule on the day's count catches it.
+    let partly = dir.path().join("partly.csv");
+    std::fs::write(
+        &partly,
+        "id,time,amount,currency,debtor_account,creditor_account,illicit\n\
+         u1,2026-01-05T01:00:00Z,10.00,USD,A,B,\n\
+         u2,2026-01-05T02:00:00Z,10.00,USD,A,C,\n\
+         l3,2026-01-05T03:00:00Z,10.00,USD,A,D,true\n",
+    )
+    .unwrap();
+    let third = dir.path().join("third.toml");
+    std::fs::write(&third, EVERY_PAYMENT.replace("amount > 0.0", "debtor.out.count_24h >= 3")).unwrap();
+    let output = tonle(&["backtest", "--rules", third.to_str().unwrap(), "--in", partly.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((report["transactions"].as_u64(), report["unlabelled"].as_u64()), (Some(1), Some(2)));
+    let set = &report["rule_sets"][0];
+    assert_eq!(set["alerts"].as_u64(), Some(1), "{set}");
+    assert_eq!(set["recall"].as_f64(), Some(1.0), "{set}");
+
     // No input at all, an unknown role, and watching the built-in set are clear errors.
     let output = tonle(&["score", "--rules", "default", "--out", out.to_str().unwrap()]);
     assert!(!output.status.success() && text(&output.stderr).contains("--in <FILE>|FILES"), "{}", text(&output.stderr));
