@@ -17,7 +17,7 @@ use crate::stats::Summary;
 use crate::{InputArgs, OnError};
 
 /// Bad records shown on the terminal before the rest are only counted (all go to `--errors`).
-const SHOWN_ERRORS: u64 = 20;
+pub(crate) const SHOWN_ERRORS: u64 = 20;
 
 /// What reading the inputs came to.
 pub struct Outcome {

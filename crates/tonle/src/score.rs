@@ -172,6 +172,8 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
         versions: vec![engine.ruleset_version().to_owned()],
         format: args.input.format,
         batch: Vec::with_capacity(BATCH),
+        skip_refused: args.input.on_error == crate::OnError::Skip,
+        refused: Vec::new(),
     };
     let outcome = read_all(&args.input, &args.all_files(), |record| {
         scorer.batch.push(record.tx);
@@ -182,6 +184,26 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
     })?;
     scorer.flush(engine)?;
     scorer.out.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    if !scorer.refused.is_empty() {
+        if scorer.refused.len() as u64 > crate::import::SHOWN_ERRORS {
+            eprintln!(
+                "skipped: ... {} more refused (see --errors FILE for all)",
+                scorer.refused.len() as u64 - crate::import::SHOWN_ERRORS
+            );
+        }
+        if let Some(errors) = &args.input.errors {
+            // After the reader's errors, which read_all has written and closed.
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(errors)
+                .with_context(|| format!("cannot write the errors file {}", errors.display()))?;
+            for message in &scorer.refused {
+                writeln!(file, "{message}").context("cannot write the errors file")?;
+            }
+        }
+        eprintln!("score: {} transactions refused by the engine were skipped", scorer.refused.len());
+    }
     let counts: Vec<String> = tonle_core::Decision::ALL
         .iter()
         .zip(scorer.decided)
@@ -209,10 +231,16 @@ struct Scorer {
     versions: Vec<String>,
     format: InputFormat,
     batch: Vec<Transaction>,
+    /// `--on-error skip`: a transaction the engine refuses (too late, no exchange rate) is skipped and reported,
+    /// and the next ones are decided; otherwise the run stops at it.
+    skip_refused: bool,
+    /// Why each skipped transaction was refused.
+    refused: Vec<String>,
 }
 
 impl Scorer {
-    /// Decides and writes the batch; stops at the first transaction that cannot be decided.
+    /// Decides and writes the batch; stops at the first transaction that cannot be decided, unless refused
+    /// transactions are skipped.
     fn flush(&mut self, engine: &mut Engine) -> Result<()> {
         let mut failed: Option<anyhow::Error> = None;
         let batch = std::mem::take(&mut self.batch);
@@ -223,12 +251,24 @@ impl Scorer {
             let tx = &batch[i];
             let outcome = match result {
                 Ok(outcome) => outcome,
+                Err(error) if self.skip_refused => {
+                    let message = format!("transaction {}: {error}", output_id(self.format, tx.id.as_str()));
+                    if self.refused.len() < crate::import::SHOWN_ERRORS as usize {
+                        eprintln!("skipped: {message}");
+                    }
+                    self.refused.push(message);
+                    return;
+                }
                 Err(error @ EngineError::Fx { .. }) => {
                     failed = Some(anyhow::Error::new(error).context("add the missing rate to the --fx file"));
                     return;
                 }
                 Err(error) => {
-                    failed = Some(anyhow::Error::new(error).context(format!("transaction {}", tx.id)));
+                    failed = Some(anyhow::Error::new(error).context(format!(
+                        "transaction {} (use --on-error skip to skip the transactions the engine refuses and decide \
+                         the rest)",
+                        tx.id
+                    )));
                     return;
                 }
             };

@@ -129,6 +129,47 @@ fn score_reads_in_files_first_and_numbers_amlworld_rows() {
     assert_eq!(set["alerts"].as_u64(), Some(1), "{set}");
     assert_eq!(set["recall"].as_f64(), Some(1.0), "{set}");
 
+    // A transaction later than the engine's bound stops the run, with the way out named; with --on-error skip it
+    // is skipped and reported (on stderr and in the --errors file) and the rest are decided.
+    let late = dir.path().join("late.csv");
+    std::fs::write(
+        &late,
+        "id,time,amount,currency,debtor_account,creditor_account\n\
+         t1,2026-01-05T10:00:00Z,10.00,USD,A,B\n\
+         t2,2026-01-05T12:00:00Z,10.00,USD,A,C\n\
+         t3,2026-01-05T09:00:00Z,10.00,USD,A,D\n\
+         t4,2026-01-05T12:30:00Z,10.00,USD,A,E\n",
+    )
+    .unwrap();
+    let late_in = late.to_str().unwrap();
+    let output = tonle(&["score", "--rules", rules.to_str().unwrap(), "--in", late_in, "--out", out.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("transaction t3") && stderr.contains("--on-error skip"),
+        "{stderr}"
+    );
+    let errors = dir.path().join("errors.txt");
+    let output = tonle(&[
+        "score",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--in",
+        late_in,
+        "--on-error",
+        "skip",
+        "--errors",
+        errors.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let ids: Vec<String> = decisions(&out).iter().map(|l| l["transaction_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["t1", "t2", "t4"]);
+    assert!(stderr.contains("skipped: transaction t3:") && stderr.contains("1 transactions refused"), "{stderr}");
+    let logged = std::fs::read_to_string(&errors).unwrap();
+    assert!(logged.lines().count() == 1 && logged.starts_with("transaction t3:"), "{logged}");
+
     // No input at all, an unknown role, and watching the built-in set are clear errors.
     let output = tonle(&["score", "--rules", "default", "--out", out.to_str().unwrap()]);
     assert!(!output.status.success() && text(&output.stderr).contains("--in <FILE>|FILES"), "{}", text(&output.stderr));

@@ -24,6 +24,11 @@ pub enum EntityKind {
     Phone,
 }
 
+/// An event time (UTC ms) as RFC 3339 for messages, or as ms when it is out of range.
+fn time_text(millis: i64) -> String {
+    tonle_core::EventTime::from_millis(millis).map_or_else(|_| format!("{millis} ms"), |t| t.to_string())
+}
+
 /// Which side of a transaction an entity is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -137,7 +142,9 @@ impl Default for WindowConfig {
 pub enum FeatureError {
     /// The event is later than the lateness bound allows.
     #[error(
-        "event at {time} ms is {late} ms behind the latest event time {watermark} ms; at most {bound} ms is allowed"
+        "its time {} is {} behind the latest event time {}; at most {} is allowed",
+        time_text(*.time), crate::variables::horizon_label(*.late), time_text(*.watermark),
+        crate::variables::horizon_label(*.bound)
     )]
     TooLate {
         /// Its time.
