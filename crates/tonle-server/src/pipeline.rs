@@ -1001,18 +1001,6 @@ impl Job {
     }
 }
 
-/// A horizon in ms as the rule language writes it (`10m`, `24h`, `7d`).
-fn horizon_name(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
-    for (unit, name) in UNITS {
-        // Days only from 2 on, so that a day reads 24h as in the rule language's feature names.
-        if ms % unit == 0 && (name != "d" || ms / unit >= 2) {
-            return format!("{}{name}", ms / unit);
-        }
-    }
-    format!("{ms}ms")
-}
-
 /// An account's window features as JSON: per horizon and side, counts and amounts in the base currency's
 /// minor units.
 fn features_json(
@@ -1029,7 +1017,10 @@ fn features_json(
                 "new_counterparties": f.new_counterparties
             })
         };
-        windows.insert(horizon_name(*horizon), serde_json::json!({"out": side(0), "in": side(1)}));
+        windows.insert(
+            tonle_detect::variables::horizon_label(*horizon),
+            serde_json::json!({"out": side(0), "in": side(1)}),
+        );
     }
     serde_json::json!({
         "currency": base.to_string(),
