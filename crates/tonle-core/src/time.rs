@@ -28,6 +28,16 @@ pub enum TimeError {
     OutOfRange,
 }
 
+/// A span of time (ms) for messages, in its largest whole unit that is not zero (`3d`, `2h`, `5m`, `12s`,
+/// `250ms`), rounded down.
+pub fn span_text(ms: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms >= *unit)
+        .map_or_else(|| format!("{ms}ms"), |(unit, name)| format!("{}{name}", ms / unit))
+}
+
 impl EventTime {
     /// The earliest time RFC 3339 can write: 0000-01-01T00:00:00.000Z.
     pub const MIN: EventTime = EventTime(-62_167_219_200_000);

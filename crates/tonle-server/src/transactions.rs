@@ -52,21 +52,12 @@ fn not_ahead(labelled: LabelledTransaction, now: i64, max_ahead: i64) -> Item {
             "field \"time\": {} is {} ahead of this server's clock ({}); at most {} is allowed (tonle serve \
              --max-ahead): a time that far ahead would hold up every later transaction as too late",
             labelled.tx.time,
-            span(time - now),
+            tonle_core::time::span_text(time - now),
             EventTime::from_millis(now).map_or_else(|_| now.to_string(), |t| t.to_string()),
-            span(max_ahead)
+            tonle_core::time::span_text(max_ahead)
         ),
         field: Some("time".into()),
     })
-}
-
-/// A span of time in its largest whole unit that is not zero (`3d`, `2h`, `5m`, `12s`, `250ms`), rounded down.
-fn span(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
-    UNITS
-        .iter()
-        .find(|(unit, _)| ms >= *unit)
-        .map_or_else(|| format!("{ms}ms"), |(unit, name)| format!("{}{name}", ms / unit))
 }
 
 /// `POST /v1/transactions`: a JSON object (one transaction: its decision, or an error status) or a JSON array

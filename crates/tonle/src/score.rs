@@ -252,7 +252,11 @@ impl Scorer {
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(error) if self.skip_refused => {
-                    let message = format!("transaction {}: {error}", output_id(self.format, tx.id.as_str()));
+                    // The error and its causes (the missing rate); an exchange-rate error names the transaction.
+                    let message = match &error {
+                        EngineError::Fx { .. } => format!("{:#}", anyhow::Error::new(error)),
+                        _ => format!("transaction {}: {error}", output_id(self.format, tx.id.as_str())),
+                    };
                     if self.refused.len() < crate::import::SHOWN_ERRORS as usize {
                         eprintln!("skipped: {message}");
                     }

@@ -143,8 +143,8 @@ pub enum FeatureError {
     /// The event is later than the lateness bound allows.
     #[error(
         "its time {} is {} behind the latest event time {}; at most {} is allowed",
-        time_text(*.time), crate::variables::horizon_label(*.late), time_text(*.watermark),
-        crate::variables::horizon_label(*.bound)
+        time_text(*.time), tonle_core::time::span_text(*.late), time_text(*.watermark),
+        tonle_core::time::span_text(*.bound)
     )]
     TooLate {
         /// Its time.
