@@ -1,5 +1,5 @@
 //! `tonle bench http`: load on a running `tonle serve` from this (second) process, over real HTTP with
-//! keep-alive connections. Transactions are read from a native JSON Lines file (`tonle simulate --format
+//! keep-alive connections (a lean client of its own, [`crate::keepalive`]). Transactions are read from a native JSON Lines file (`tonle simulate --format
 //! jsonl`), each sent once, in file order within each connection.
 //!
 //! Two modes: as fast as the server answers (`--rate 0`: each connection sends its next request when the
@@ -70,7 +70,7 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     let next = Arc::new(AtomicUsize::new(0));
     let latencies: Arc<Mutex<Vec<(u64, u64, u64)>>> = Arc::new(Mutex::new(Vec::with_capacity(requests)));
     let failures = Arc::new(Mutex::new((0usize, None::<String>)));
-    let url = format!("{}/v1/transactions", args.url.trim_end_matches('/'));
+    let target = crate::keepalive::Target::parse(&args.url)?;
     let auth = format!("Bearer {}", args.key);
     let deadline = Duration::from_secs_f64(args.seconds);
     let rate = args.rate;
@@ -84,16 +84,16 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let threads: Vec<_> = (0..args.connections)
         .map(|_| {
-            let (bodies, next, latencies, failures, url, auth) = (
+            let (bodies, next, latencies, failures, target, auth) = (
                 Arc::clone(&bodies),
                 Arc::clone(&next),
                 Arc::clone(&latencies),
                 Arc::clone(&failures),
-                url.clone(),
+                target.clone(),
                 auth.clone(),
             );
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                let mut connection = crate::keepalive::Connection::new(&target);
                 let mut mine = Vec::new();
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -108,16 +108,12 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
                     if let Some(wait) = due.checked_sub(started.elapsed()) {
                         std::thread::sleep(wait);
                     }
+                    let body = bodies[k].as_bytes();
+                    let head = crate::keepalive::post_head(&target, "/v1/transactions", &auth, body.len());
                     let sent = started.elapsed();
-                    let answer = agent
-                        .post(&url)
-                        .header("authorization", &auth)
-                        .header("content-type", "application/json")
-                        .send(bodies[k].as_bytes());
+                    let answer = connection.send(head.as_bytes(), body);
                     let ok = match answer {
-                        Ok(mut response) => {
-                            let status = response.status().as_u16();
-                            let text = response.body_mut().read_to_string().unwrap_or_default();
+                        Ok(crate::keepalive::Answer { status, body: text }) => {
                             if status == 200 && !text.contains("\"error\"") {
                                 true
                             } else {
@@ -132,7 +128,7 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
                         Err(error) => {
                             let mut failed = failures.lock().expect("not poisoned");
                             failed.0 += 1;
-                            failed.1.get_or_insert_with(|| error.to_string());
+                            failed.1.get_or_insert_with(|| format!("{error:#}"));
                             false
                         }
                     };
@@ -170,7 +166,8 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
     let (failed, first_failure) = failures.lock().expect("not poisoned").clone();
     let millis = |p: f64| crate::bench::percentile(&nanos, p) as f64 / 1e6;
     println!(
-        "bench http: {url}, {} connections, {} transaction(s) per request, {}",
+        "bench http: {}/v1/transactions, {} connections, {} transaction(s) per request, {}",
+        args.url.trim_end_matches('/'),
         args.connections,
         args.batch,
         if rate > 0.0 { format!("open loop at {rate:.0} requests/s") } else { "as fast as answered".to_owned() }

@@ -10,6 +10,7 @@ mod evaluate;
 mod features;
 mod graph;
 mod import;
+mod keepalive;
 mod progress;
 mod score;
 mod screen;
