@@ -11,7 +11,7 @@ use tonle_core::{Decision, LabelledTransaction};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 
-use crate::import::{close, read_all};
+use crate::import::{close, read_in_time_order};
 use crate::InputArgs;
 
 /// `tonle backtest`'s options.
@@ -96,7 +96,8 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let outcome = read_all(&args.input, &files, |record: LabelledTransaction| {
+    let lateness = WindowConfig::default().max_lateness;
+    let outcome = read_in_time_order(&args.input, &files, lateness, |record: LabelledTransaction| {
         // Every transaction is decided, so that the windows see the whole history; only the labelled ones are
         // counted.
         match &record.label {

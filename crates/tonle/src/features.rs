@@ -14,7 +14,7 @@ use tonle_detect::features::WindowConfig;
 use tonle_detect::models::{default_features, FeatureSchema, Matrix};
 use tonle_detect::variables::Variables;
 
-use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
+use crate::import::{abandon_staged, close, finish_staged, read_in_time_order, staging_path};
 use crate::InputArgs;
 
 /// `tonle features`' options.
@@ -94,7 +94,8 @@ pub fn collect(
         unlabelled: 0,
     };
     let format = input.format;
-    let outcome = read_all(input, files, |record| {
+    let lateness = WindowConfig::default().max_lateness;
+    let outcome = read_in_time_order(input, files, lateness, |record| {
         let outcome = engine.decide(&record.tx).with_context(|| format!("transaction {}", record.tx.id))?;
         each(&engine, &outcome, record.label.is_some());
         let Some(label) = record.label else {

@@ -9,10 +9,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use tonle_core::LabelledTransaction;
-use tonle_formats::{create_writer, open_reader, read_fx_table, InputFormat, OutputFormat, ReadError, ReadOptions};
+use tonle_core::{EventTime, LabelledTransaction};
+use tonle_formats::{
+    create_writer, open_reader, read_fx_table, InputFormat, Location, OutputFormat, ReadError, ReadOptions,
+};
 
 use crate::progress::Progress;
+use crate::spikes::{Passed, TimeSpikes};
 use crate::stats::Summary;
 use crate::{InputArgs, OnError};
 
@@ -33,6 +36,64 @@ pub struct Outcome {
 pub(crate) fn read_all(
     input: &InputArgs,
     files: &[PathBuf],
+    sink: impl FnMut(LabelledTransaction) -> Result<()>,
+) -> Result<Outcome> {
+    read_records(input, files, None, sink)
+}
+
+/// [`read_all`] for an engine that folds records in up to `lateness` ms behind its latest event time: a record
+/// whose time jumps ahead of the records around it ([`crate::spikes`]) is a bad record under the error policy
+/// (its field `time`), not handed on, so that it cannot make every record after it too late.
+pub(crate) fn read_in_time_order(
+    input: &InputArgs,
+    files: &[PathBuf],
+    lateness: i64,
+    sink: impl FnMut(LabelledTransaction) -> Result<()>,
+) -> Result<Outcome> {
+    read_records(input, files, Some(TimeSpikes::new(lateness)), sink)
+}
+
+/// A record with the index of the file it came from and its 1-based place among that file's records.
+type Placed = (LabelledTransaction, usize, u64);
+
+/// The error reporting a record that jumps ahead of those around it.
+fn spike_error(files: &[PathBuf], (record, file, number): &Placed, time: i64, latest: i64, next: i64) -> ReadError {
+    let text = |t: i64| EventTime::from_millis(t).map_or_else(|_| t.to_string(), |t| t.to_string());
+    ReadError::record(
+        Location::file(&Arc::from(files[*file].display().to_string())).with_field("time"),
+        format!(
+            "transaction {} (record {number}): {} is {} ahead of the records before it (latest {}) and of the one \
+             after it ({}); decided, it would make every later record too late, so it is taken for a mistake",
+            record.tx.id,
+            text(time),
+            tonle_core::time::span_text(time - latest),
+            text(latest),
+            text(next)
+        ),
+    )
+}
+
+/// One record read, in the order it is handled.
+// Good records are nearly all of them: boxing them to shrink the enum would cost each an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    Good(LabelledTransaction),
+    Bad(ReadError),
+}
+
+impl Step {
+    fn of(files: &[PathBuf], passed: Passed<Placed>) -> Step {
+        match passed {
+            Passed::Record((record, _, _)) => Step::Good(record),
+            Passed::Spike { record, time, latest, next } => Step::Bad(spike_error(files, &record, time, latest, next)),
+        }
+    }
+}
+
+fn read_records(
+    input: &InputArgs,
+    files: &[PathBuf],
+    mut spikes: Option<TimeSpikes<Placed>>,
     mut sink: impl FnMut(LabelledTransaction) -> Result<()>,
 ) -> Result<Outcome> {
     let bytes_read = Arc::new(AtomicU64::new(0));
@@ -70,24 +131,50 @@ pub(crate) fn read_all(
         }
         Ok(())
     };
-    for file in files {
-        let records = match open_reader(input.format, file, &options) {
-            Ok(records) => records,
-            Err(error) => {
-                report(&error, &mut outcome)?;
-                continue;
-            }
-        };
-        for record in records {
-            match record {
-                Ok(record) => {
+    // Every record, good or bad, and every spike is handled here, in input order.
+    let mut handle = |steps: &mut Vec<Step>, outcome: &mut Outcome| -> Result<()> {
+        for step in steps.drain(..) {
+            match step {
+                Step::Good(record) => {
                     outcome.summary.add(&record);
                     sink(record)?;
                     progress.tick();
                 }
-                Err(error) => report(&error, &mut outcome)?,
+                Step::Bad(error) => report(&error, outcome)?,
             }
         }
+        Ok(())
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    let mut passed: Vec<Passed<Placed>> = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let records = match open_reader(input.format, file, &options) {
+            Ok(records) => records,
+            Err(error) => {
+                steps.push(Step::Bad(error));
+                handle(&mut steps, &mut outcome)?;
+                continue;
+            }
+        };
+        let mut number = 0;
+        for record in records {
+            number += 1;
+            match (record, spikes.as_mut()) {
+                (Ok(record), None) => steps.push(Step::Good(record)),
+                (Ok(record), Some(spikes)) => {
+                    let time = record.tx.time.millis();
+                    spikes.push((record, index, number), time, &mut passed);
+                    steps.extend(passed.drain(..).map(|passed| Step::of(files, passed)));
+                }
+                (Err(error), _) => steps.push(Step::Bad(error)),
+            }
+            handle(&mut steps, &mut outcome)?;
+        }
+    }
+    if let Some(spikes) = spikes.as_mut() {
+        spikes.finish(&mut passed);
+        steps.extend(passed.drain(..).map(|passed| Step::of(files, passed)));
+        handle(&mut steps, &mut outcome)?;
     }
     progress.finish();
     if let Some(mut out) = errors_out {

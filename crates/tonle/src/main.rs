@@ -16,6 +16,7 @@ mod score;
 mod screen;
 mod serve;
 mod simulate;
+mod spikes;
 mod stats;
 mod trace;
 mod train;

@@ -20,7 +20,7 @@ use tonle_detect::rules::decide::Outcome;
 use tonle_detect::variables::ROLE_PREFIXES;
 use tonle_formats::InputFormat;
 
-use crate::import::{abandon_staged, close, finish_staged, read_all, staging_path};
+use crate::import::{abandon_staged, close, finish_staged, read_in_time_order, staging_path};
 use crate::InputArgs;
 
 /// How often `--watch-rules` looks at the rule file's modification time.
@@ -175,7 +175,8 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
         skip_refused: args.input.on_error == crate::OnError::Skip,
         refused: Vec::new(),
     };
-    let outcome = read_all(&args.input, &args.all_files(), |record| {
+    let lateness = WindowConfig::default().max_lateness;
+    let outcome = read_in_time_order(&args.input, &args.all_files(), lateness, |record| {
         scorer.batch.push(record.tx);
         if scorer.batch.len() == BATCH {
             scorer.flush(engine)?;

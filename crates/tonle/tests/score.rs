@@ -170,6 +170,50 @@ fn score_reads_in_files_first_and_numbers_amlworld_rows() {
     let logged = std::fs::read_to_string(&errors).unwrap();
     assert!(logged.lines().count() == 1 && logged.starts_with("transaction t3:"), "{logged}");
 
+    // A time far ahead of the rows around it (a mistyped year) would make every later row too late: it is the
+    // row reported, under the error policy, and the rows after it are decided.
+    let ahead = dir.path().join("ahead.csv");
+    std::fs::write(
+        &ahead,
+        "id,time,amount,currency,debtor_account,creditor_account\n\
+         t1,2026-01-05T10:00:00Z,10.00,USD,A,B\n\
+         t2,2062-01-05T10:01:00Z,10.00,USD,A,C\n\
+         t3,2026-01-05T10:02:00Z,10.00,USD,A,D\n\
+         t4,2026-01-05T10:03:00Z,10.00,USD,A,E\n",
+    )
+    .unwrap();
+    let ahead_in = ahead.to_str().unwrap();
+    let output =
+        tonle(&["score", "--rules", rules.to_str().unwrap(), "--in", ahead_in, "--out", out.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert!(
+        !output.status.success()
+            && stderr.contains("field \"time\": transaction t2 (record 2): 2062-01-05T10:01:00")
+            && stderr.contains("--on-error skip"),
+        "{stderr}"
+    );
+    let output = tonle(&[
+        "score",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--in",
+        ahead_in,
+        "--on-error",
+        "skip",
+        "--errors",
+        errors.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let ids: Vec<String> = decisions(&out).iter().map(|l| l["transaction_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["t1", "t3", "t4"]);
+    let logged = std::fs::read_to_string(&errors).unwrap();
+    assert!(logged.lines().count() == 1 && logged.contains("transaction t2 (record 2)"), "{logged}");
+    let output = tonle(&["backtest", "--rules", rules.to_str().unwrap(), "--in", ahead_in]);
+    assert!(!output.status.success() && text(&output.stderr).contains("transaction t2 (record 2)"));
+
     // No input at all, an unknown role, and watching the built-in set are clear errors.
     let output = tonle(&["score", "--rules", "default", "--out", out.to_str().unwrap()]);
     assert!(!output.status.success() && text(&output.stderr).contains("--in <FILE>|FILES"), "{}", text(&output.stderr));
