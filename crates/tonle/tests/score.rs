@@ -148,6 +148,13 @@ fn score_reads_in_files_first_and_numbers_amlworld_rows() {
         !output.status.success() && stderr.contains("transaction t3") && stderr.contains("--on-error skip"),
         "{stderr}"
     );
+    // A backtest decides in batches too: the refusal stops it, named.
+    let output = tonle(&["backtest", "--rules", rules.to_str().unwrap(), "--in", late_in]);
+    let stderr = text(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("transaction t3 with") && stderr.contains("behind"),
+        "{stderr}"
+    );
     let errors = dir.path().join("errors.txt");
     let output = tonle(&[
         "score",
