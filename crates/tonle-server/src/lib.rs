@@ -67,6 +67,9 @@ pub struct EngineSetup {
     pub max_ahead: i64,
     /// The lists every tenant's transactions are screened against, if any.
     pub screening: Option<ScreeningSetup>,
+    /// Bytes of answers to its latest logged transactions each tenant keeps in memory, so that a repeat is
+    /// answered without reading the log ([`RECENT_ANSWERS`] by default; 0 keeps none).
+    pub recent_answers: usize,
 }
 
 /// The lists the server screens parties against: shared by every tenant's engine, and replaced (with the
@@ -112,6 +115,9 @@ pub const SNAPSHOT_EVERY: u64 = 250_000;
 
 /// The default of [`EngineSetup::max_ahead`]: 5 minutes, the engine's default lateness bound.
 pub const MAX_AHEAD: i64 = 5 * 60_000;
+
+/// The default of [`EngineSetup::recent_answers`]: 16 MiB per tenant, about 16,000 answers of a kilobyte.
+pub const RECENT_ANSWERS: usize = 16 << 20;
 
 /// The default of [`EngineSetup::commit_interval`]: none, the next commit starts as soon as the last is written
 /// (with every transaction decided meanwhile).

@@ -25,7 +25,7 @@ use tonle_store::alerts::NewAlert;
 use tonle_store::{LoggedTransaction, RuleSetMode, Store};
 
 use crate::metrics::Metrics;
-use crate::recent::{RecentAnswers, RECENT_ANSWER_BYTES};
+use crate::recent::RecentAnswers;
 use crate::snapshot;
 use crate::EngineSetup;
 
@@ -187,7 +187,7 @@ impl Pipeline {
             poisoned: Arc::clone(&poisoned),
             snapshots,
             commit_interval: setup.commit_interval,
-            recent: RecentAnswers::new(RECENT_ANSWER_BYTES),
+            recent: RecentAnswers::new(setup.recent_answers),
         };
         let Replayed { engine, seen, accounts, frozen, next_seq, fingerprint, replayed } =
             replay(tenant, &store, &setup, &runtime)?;

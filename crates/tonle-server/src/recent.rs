@@ -9,9 +9,6 @@ use rustc_hash::FxHashMap;
 
 use crate::pipeline::Decided;
 
-/// Bytes of answers kept per tenant by default (about 16,000 answers of a kilobyte).
-pub const RECENT_ANSWER_BYTES: usize = 16 << 20;
-
 /// What one kept answer costs beyond its text: the id twice (map and queue), the map's entry and the queue's.
 const OVERHEAD: usize = 96;
 

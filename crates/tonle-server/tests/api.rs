@@ -52,6 +52,15 @@ impl Server {
     }
 
     fn start_with(url: Option<String>, screening: Option<tonle_server::ScreeningSetup>) -> Server {
+        Server::start_tuned(url, screening, |_| {})
+    }
+
+    /// A server with its setup changed by `tune` first.
+    fn start_tuned(
+        url: Option<String>,
+        screening: Option<tonle_server::ScreeningSetup>,
+        tune: impl FnOnce(&mut EngineSetup),
+    ) -> Server {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -77,7 +86,7 @@ impl Server {
             store.close().await;
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let setup = EngineSetup {
+        let mut setup = EngineSetup {
             rules: (RULES.to_owned(), "api-test rules".to_owned()),
             fx: FxTable::new(Currency::USD),
             windows: Default::default(),
@@ -86,7 +95,9 @@ impl Server {
             commit_interval: tonle_server::COMMIT_INTERVAL,
             max_ahead: tonle_server::MAX_AHEAD,
             screening,
+            recent_answers: tonle_server::RECENT_ANSWERS,
         };
+        tune(&mut setup);
         let running = runtime
             .block_on(tonle_server::start(&url, setup, "127.0.0.1:0".parse().expect("address"), async {
                 let _ = stopped.await;
@@ -568,6 +579,17 @@ fn counter(server: &Server, name: &str) -> u64 {
 /// Replayed log entries since the server started.
 fn replayed(server: &Server) -> u64 {
     counter(server, "replayed_transactions")
+}
+
+#[test]
+fn a_server_keeping_no_recent_answers_reads_every_repeat_from_the_log() {
+    let server = Server::start_tuned(None, None, |setup| setup.recent_answers = 0);
+    let (status, first) = server.post("ingest", "/v1/transactions", &paid("R1", "ACC1", 1));
+    assert_eq!((status, first["duplicate"].as_bool()), (200, Some(false)), "{first}");
+    let (status, again) = server.post("ingest", "/v1/transactions", &paid("R1", "ACC1", 1));
+    assert_eq!((status, again["duplicate"].as_bool(), again["seq"].as_i64()), (200, Some(true), first["seq"].as_i64()));
+    assert_eq!(again["decision"], first["decision"], "{again}");
+    assert_eq!((counter(&server, "duplicates"), counter(&server, "duplicates_read")), (1, 1));
 }
 
 #[test]

@@ -111,6 +111,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         model: None,
         snapshot_every: tonle_server::SNAPSHOT_EVERY,
         commit_interval: tonle_server::COMMIT_INTERVAL,
+        recent_answers: tonle_server::RECENT_ANSWERS,
         // Simulated traffic is stamped with the scenario's dates, whatever this machine's clock says.
         max_ahead: i64::MAX,
         screening: None,

@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// fewer disk syncs). PostgreSQL's own `synchronous_commit` decides for it.
     #[arg(long, value_enum, default_value_t = SyncMode::Full)]
     pub sync: SyncMode,
+    /// MiB of answers to its latest logged transactions each tenant keeps in memory, so that a resent
+    /// transaction is answered without reading the log (0: none kept; every repeat reads the log).
+    #[arg(long, default_value_t = (tonle_server::RECENT_ANSWERS >> 20) as u64)]
+    pub recent_answers_mib: u64,
     #[command(flatten)]
     pub screening: crate::screen::ListArgs,
 }
@@ -138,6 +142,10 @@ pub fn engine_setup(args: &ServeArgs) -> Result<EngineSetup> {
         commit_interval: args.commit_interval,
         max_ahead: args.max_ahead,
         screening,
+        recent_answers: usize::try_from(args.recent_answers_mib)
+            .ok()
+            .and_then(|mib| mib.checked_mul(1 << 20))
+            .context("--recent-answers-mib is too large")?,
     })
 }
 
