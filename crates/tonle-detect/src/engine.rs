@@ -547,6 +547,16 @@ impl Engine {
     /// entities is loaded into the cache while the current one is decided. An error (a missing rate, a
     /// transaction too late) is that transaction's alone: the next ones are decided.
     pub fn decide_batch(&mut self, txs: &[Transaction], mut each: impl FnMut(usize, Result<Outcome, EngineError>)) {
+        self.decide_batch_inspecting(txs, |i, result, _| each(i, result));
+    }
+
+    /// [`Engine::decide_batch`], handing `each` the engine too, as it stands right after that decision: what
+    /// [`Engine::features`] and [`Engine::model_scores`] read then is that transaction's.
+    pub fn decide_batch_inspecting(
+        &mut self,
+        txs: &[Transaction],
+        mut each: impl FnMut(usize, Result<Outcome, EngineError>, &Engine),
+    ) {
         // Transaction i + 3 is prepared (its entities found and requested), i + 2 warmed (its tails and
         // tables requested), i + 1's chains warmed (the events after its expiring tails requested), i decided.
         const AHEAD: usize = 3;
@@ -579,7 +589,7 @@ impl Engine {
                     // Every index below txs.len() was prepared AHEAD steps ago.
                     None => continue,
                 };
-                each(current, result);
+                each(current, result, self);
             }
         }
     }

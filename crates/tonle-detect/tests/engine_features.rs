@@ -56,6 +56,36 @@ fn rows_follow_the_schema_with_roles_and_graph_the_rules_do_not_read() {
     assert_eq!(engine.features()[5], 20.0 * 60.0, "V1 paid 20 minutes ago");
 }
 
+/// In batches, the engine handed to each result is as it stands right after that transaction's decision: the
+/// same rows as deciding one at a time.
+#[test]
+fn batches_inspected_give_each_transactions_own_row() {
+    let features = ["amount", "creditor.in.distinct_1h", "creditor.in.sum_24h", "debtor.since_last", "graph.fan_in"];
+    let txs: Vec<Transaction> = (0..40)
+        .map(|i| pay(&format!("t{i}"), &format!("V{}", i % 7), &format!("M{}", i % 3), i * 2, 100 + i))
+        .collect();
+    let mut single = engine(PLAIN, &features).unwrap();
+    let expected: Vec<Vec<f32>> = txs
+        .iter()
+        .map(|tx| {
+            single.decide(tx).unwrap();
+            single.features().to_vec()
+        })
+        .collect();
+    for batch in [1, 3, 16, 40] {
+        let mut batched = engine(PLAIN, &features).unwrap();
+        let mut rows = Vec::new();
+        for chunk in txs.chunks(batch) {
+            batched.decide_batch_inspecting(chunk, |_, result, engine| {
+                result.unwrap();
+                rows.push(engine.features().to_vec());
+            });
+        }
+        assert_eq!(rows, expected, "batches of {batch}");
+    }
+    assert_ne!(expected[0], expected[39], "the rows differ from one transaction to the next");
+}
+
 #[test]
 fn an_engine_without_features_has_an_empty_row() {
     let mut engine = Engine::new(WindowConfig::default(), PLAIN, "r.toml", FxTable::new(Currency::USD)).unwrap();

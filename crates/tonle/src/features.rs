@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use tonle_core::Typology;
+use tonle_core::{Label, Transaction, Typology};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::{default_features, FeatureSchema, Matrix};
@@ -95,24 +95,51 @@ pub fn collect(
     };
     let format = input.format;
     let lateness = WindowConfig::default().max_lateness;
+    // The transactions waiting to be decided, and their labels.
+    let (mut txs, mut labels): (Vec<Transaction>, Vec<Option<Label>>) = (Vec::new(), Vec::new());
+    let mut decide = |txs: &mut Vec<Transaction>, labels: &mut Vec<Option<Label>>, table: &mut Table| -> Result<()> {
+        let mut refused = None;
+        engine.decide_batch_inspecting(txs, |i, result, engine| {
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    refused.get_or_insert_with(|| {
+                        anyhow::Error::from(error).context(format!("transaction {}", txs[i].id))
+                    });
+                    return;
+                }
+            };
+            each(engine, &outcome, labels[i].is_some());
+            let Some(label) = &labels[i] else {
+                table.unlabelled += 1;
+                return;
+            };
+            if keep_rows {
+                table.rows.push_row(engine.features());
+            }
+            table.labels.push(label.illicit);
+            table.times.push(txs[i].time.millis());
+            table.typologies.push(label.typology.clone().filter(|_| label.illicit));
+            table.ids.push(crate::score::output_id(format, txs[i].id.as_str()).into_owned());
+        });
+        txs.clear();
+        labels.clear();
+        refused.map_or(Ok(()), Err)
+    };
     let outcome = read_in_time_order(input, files, lateness, |record| {
-        let outcome = engine.decide(&record.tx).with_context(|| format!("transaction {}", record.tx.id))?;
-        each(&engine, &outcome, record.label.is_some());
-        let Some(label) = record.label else {
-            table.unlabelled += 1;
-            return Ok(());
-        };
-        if keep_rows {
-            table.rows.push_row(engine.features());
+        txs.push(record.tx);
+        labels.push(record.label);
+        if txs.len() == BATCH {
+            decide(&mut txs, &mut labels, &mut table)?;
         }
-        table.labels.push(label.illicit);
-        table.times.push(record.tx.time.millis());
-        table.typologies.push(label.typology.filter(|_| label.illicit));
-        table.ids.push(crate::score::output_id(format, record.tx.id.as_str()).into_owned());
         Ok(())
     })?;
+    decide(&mut txs, &mut labels, &mut table)?;
     Ok((table, outcome))
 }
+
+/// Transactions decided per [`Engine::decide_batch_inspecting`] call, as in `tonle score`.
+const BATCH: usize = 256;
 
 /// An engine computing the features of `--features` (or the default list) with the rule set of `rules`.
 pub fn feature_engine(input: &InputArgs, rules: &Path, features: Option<&Path>) -> Result<Engine> {
