@@ -72,6 +72,9 @@ fn ratio(part: u64, whole: u64) -> f64 {
 /// One rule set's run.
 struct Run {
     engine: Engine,
+    /// Its rule set's version, and its rules' ids in file order: read while the engine is busy deciding.
+    version: String,
+    ids: Vec<String>,
     /// Per rule, in file order.
     rules: Vec<Counts>,
     /// The set: a transaction is alerted when its decision is not allow.
@@ -91,7 +94,9 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
         let fx = args.input.fx_table()?;
         let engine = Engine::new(WindowConfig::default(), &text, &origin, fx)?;
         let rules = vec![Counts::default(); engine.rules().rules.len()];
-        runs.push(Run { engine, rules, overall: Counts::default(), typologies: BTreeMap::new() });
+        let version = engine.ruleset_version().to_owned();
+        let ids = engine.rules().rules.iter().map(|rule| rule.id.clone()).collect();
+        runs.push(Run { engine, version, ids, rules, overall: Counts::default(), typologies: BTreeMap::new() });
     }
     let files: Vec<PathBuf> = args.inputs.iter().chain(&args.files).cloned().collect();
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
@@ -163,10 +168,8 @@ impl Batch {
     fn decide(&mut self, runs: &mut [Run]) -> Result<()> {
         let Batch { txs, labels } = self;
         for run in runs.iter_mut() {
-            let version = run.engine.ruleset_version().to_owned();
-            let rule_ids: Vec<String> = run.engine.rules().rules.iter().map(|rule| rule.id.clone()).collect();
             let mut refused = None;
-            let Run { engine, rules, overall, typologies } = run;
+            let Run { engine, version, ids, rules, overall, typologies } = run;
             engine.decide_batch(txs, |i, result| {
                 let outcome = match result {
                     Ok(outcome) => outcome,
@@ -181,7 +184,7 @@ impl Batch {
                 let alerted = outcome.decision != Decision::Allow;
                 overall.add(alerted, label.illicit);
                 for reason in &outcome.reasons {
-                    if let Some(index) = rule_ids.iter().position(|id| id == reason.rule.as_str()) {
+                    if let Some(index) = ids.iter().position(|id| id == reason.rule.as_str()) {
                         rules[index].add(true, label.illicit);
                     }
                 }
