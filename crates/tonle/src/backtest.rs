@@ -116,7 +116,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
             }
         }
         batch.push(record);
-        if batch.len() == BATCH {
+        if batch.len() == crate::score::BATCH {
             batch.decide(&mut runs)?;
         }
         Ok(())
@@ -143,9 +143,6 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     }
     Ok(close(&outcome, "backtest"))
 }
-
-/// Transactions decided per [`Engine::decide_batch`] call, as in `tonle score`.
-const BATCH: usize = 256;
 
 /// Transactions waiting to be decided, and their labels.
 #[derive(Default)]

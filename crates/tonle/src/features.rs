@@ -129,7 +129,7 @@ pub fn collect(
     let outcome = read_in_time_order(input, files, lateness, |record| {
         txs.push(record.tx);
         labels.push(record.label);
-        if txs.len() == BATCH {
+        if txs.len() == crate::score::BATCH {
             decide(&mut txs, &mut labels, &mut table)?;
         }
         Ok(())
@@ -137,9 +137,6 @@ pub fn collect(
     decide(&mut txs, &mut labels, &mut table)?;
     Ok((table, outcome))
 }
-
-/// Transactions decided per [`Engine::decide_batch_inspecting`] call, as in `tonle score`.
-const BATCH: usize = 256;
 
 /// An engine computing the features of `--features` (or the default list) with the rule set of `rules`.
 pub fn feature_engine(input: &InputArgs, rules: &Path, features: Option<&Path>) -> Result<Engine> {

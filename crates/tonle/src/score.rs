@@ -221,7 +221,7 @@ fn score_into(engine: &mut Engine, args: &ScoreArgs, path: &Path) -> Result<crat
 
 /// Transactions decided per [`Engine::decide_batch`] call: enough for the engine to load the next ones'
 /// state ahead, few enough to keep little in memory.
-const BATCH: usize = 256;
+pub(crate) const BATCH: usize = 256;
 
 /// Decides the transactions read, a batch at a time, and writes their decisions in input order.
 struct Scorer {
