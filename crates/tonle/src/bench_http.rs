@@ -66,6 +66,9 @@ pub fn run(args: &HttpArgs) -> Result<ExitCode> {
         lines.chunks(args.batch).map(|chunk| format!("[{}]", chunk.join(","))).collect()
     };
     let requests = bodies.len();
+    if requests == 0 {
+        bail!("{} holds no transactions to send", args.input.display());
+    }
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let latencies: Arc<Mutex<Vec<(u64, u64, u64)>>> = Arc::new(Mutex::new(Vec::with_capacity(requests)));
