@@ -565,6 +565,10 @@ impl Engine {
         for i in 0..txs.len() + AHEAD {
             if let Some(tx) = txs.get(i) {
                 prepared[i % RING] = Some(self.store.prepare(&EventKeys::of(tx, 0).keys));
+                if let (Some(graph), Some(Ok(p))) = (&self.graph, &prepared[i % RING]) {
+                    // Beside the store's lookups of the same transaction, so that their cache misses overlap.
+                    graph.prefetch_identifiers(edge_of(graph, tx, 0, p, &mut self.ip, &mut self.node_keys).identifiers);
+                }
             }
             if let Some(k) = i.checked_sub(1).filter(|k| *k < txs.len()) {
                 if let Some(Ok(p)) = &prepared[k % RING] {

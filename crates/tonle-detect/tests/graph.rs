@@ -1,8 +1,11 @@
 //! The graph detectors on hand-built graphs: each finds its motif, and does not find it just outside its
-//! window; and the cycle, fan and scatter-gather detectors agree with a brute-force search on random graphs.
+//! window; the cycle, fan and scatter-gather detectors agree with a brute-force search on random graphs; and
+//! the temporal graph keeps exactly the edges within its horizon, late ones included.
 
 use proptest::prelude::*;
-use tonle_detect::graph::{GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS, NO_HINT};
+use tonle_detect::graph::{
+    ip_text, GraphConfig, GraphFacts, Keyed, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT,
+};
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -342,5 +345,78 @@ proptest! {
             let cycle = net.evidence(Motif::Cycle);
             prop_assert_eq!(cycle.len() as u32, net.value(Motif::Cycle));
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// After every edge, each account's lists hold, in time order, every edge of it later than the horizon
+    /// behind the latest time seen, and older ones only while their record is kept (records go in arrival
+    /// order, so a late edge's can wait behind an earlier one's); an account without an edge has no node.
+    /// Edges arrive up to 40 minutes out of order, some far enough behind to be out of the horizon at once.
+    #[test]
+    fn the_temporal_graph_keeps_exactly_the_edges_within_its_horizon(
+        raw in prop::collection::vec((0u8..8, 0u8..8, 0i64..30, 0i64..40, any::<bool>()), 1..120),
+    ) {
+        let horizon = 60 * MIN;
+        let mut graph = TemporalGraph::new(horizon);
+        let mut seen: Vec<(u8, u8, i64, u32)> = Vec::new();
+        let mut clock = 0;
+        for (i, &(a, b, gap, late, hinted)) in raw.iter().enumerate() {
+            clock += gap * MIN;
+            let time = clock - late * MIN;
+            let (a_key, b_key) = (format!("a{a}"), format!("a{b}"));
+            // Hints (the accounts' own numbers) on some edges only: they must not change what is kept.
+            let hint = |n: u8| if hinted { n as u32 } else { NO_HINT };
+            let (debtor, creditor) = (Keyed { key: &a_key, hint: hint(a) }, Keyed { key: &b_key, hint: hint(b) });
+            let (_, _, seq) = graph.add(&format!("t{i}"), debtor, creditor, time, i as i64);
+            seen.push((a, b, time, seq));
+            let start = graph.watermark() - horizon;
+            for account in 0u8..8 {
+                let key = format!("a{account}");
+                let want = |side: fn(&(u8, u8, i64, u32)) -> u8| -> Vec<(i64, u32)> {
+                    let mut list: Vec<(i64, u32)> = seen
+                        .iter()
+                        .filter(|e| side(e) == account && e.2 > start)
+                        .map(|e| (e.2, e.3))
+                        .collect();
+                    list.sort_by_key(|e| e.0);
+                    list
+                };
+                let (out, inn) = (want(|e| e.0), want(|e| e.1));
+                match graph.node_of(&key) {
+                    None => prop_assert!(out.is_empty() && inn.is_empty(), "{} has edges but no node", key),
+                    Some(node) => {
+                        let n = graph.node(node);
+                        let got_out: Vec<(i64, u32)> = n.out.iter().map(|e| (e.time, e.seq)).collect();
+                        let got_in: Vec<(i64, u32)> = n.inn.iter().map(|e| (e.time, e.seq)).collect();
+                        // Equal times may be in either order: compared sorted by (time, seq).
+                        for (side, got, want) in [("outgoing", got_out, out), ("incoming", got_in, inn)] {
+                            prop_assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "{}'s {} list is out of order", key, side);
+                            let mut kept: Vec<(i64, u32)> = got.iter().copied().filter(|e| e.0 > start).collect();
+                            kept.sort();
+                            prop_assert_eq!(kept, want, "{}'s {} edges after edge {}", key, side, i);
+                            for stale in got.iter().filter(|e| e.0 <= start) {
+                                prop_assert!(graph.id_of(stale.1).is_some(), "{}'s edge {} outlived its record", key, stale.1);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    /// The rings key addresses by their text: it must be the standard one, as `Display` writes it.
+    #[test]
+    fn an_address_is_written_as_display_writes_it(v4 in any::<u32>(), v6 in any::<u128>()) {
+        let mut scratch = String::from("left over");
+        for ip in [std::net::IpAddr::from(v4.to_be_bytes()), std::net::IpAddr::from(v6.to_be_bytes())] {
+            let want = ip.to_string();
+            prop_assert_eq!(ip_text(Some(ip), &mut scratch), Some(want.as_str()));
+        }
+        prop_assert_eq!(ip_text(None, &mut scratch), None);
     }
 }

@@ -33,7 +33,7 @@ use tonle_core::Transaction;
 
 use super::config::{GraphConfig, Nodes};
 use super::rings::Rings;
-use super::temporal::{Adj, Keyed, TemporalGraph, NO_HINT};
+use super::temporal::{Adj, Keyed, Side, TemporalGraph, NO_HINT};
 
 /// The detectors, in the order of [`GraphFacts::values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,10 +148,26 @@ pub struct NewEdge<'a> {
 /// [`NewEdge::of`].
 pub fn ip_text(ip: Option<std::net::IpAddr>, scratch: &mut String) -> Option<&str> {
     use std::fmt::Write;
-    let ip = ip?;
     scratch.clear();
-    // Writing to a String cannot fail.
-    let _ = write!(scratch, "{ip}");
+    match ip? {
+        // The same text as `Display`, a few times faster (this runs for every transaction with an address).
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    scratch.push('.');
+                }
+                if octet >= 100 {
+                    scratch.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    scratch.push(char::from(b'0' + octet / 10 % 10));
+                }
+                scratch.push(char::from(b'0' + octet % 10));
+            }
+        }
+        // Writing to a String cannot fail.
+        ip => _ = write!(scratch, "{ip}"),
+    }
     Some(scratch.as_str())
 }
 
@@ -482,28 +498,34 @@ impl MoneyGraph {
         self.graph.memory().bytes + self.rings.memory_bytes()
     }
 
-    /// For a stream of edges: starts loading the nodes an edge will read (and reads where its identifiers'
-    /// entries are), and the nodes of the edges that will expire when it arrives. A hint to the cache;
-    /// nothing changes.
-    pub fn prefetch(&self, edge: &NewEdge) {
-        for keyed in edge.keyed() {
-            self.graph.prefetch_node(keyed);
-        }
+    /// For a stream of edges, first step: reads where an edge's identifiers' entries are, when the ring
+    /// detector runs, and starts loading their lists. A hint to the cache; nothing changes.
+    pub fn prefetch_identifiers(&self, identifiers: [Option<&str>; 4]) {
         if self.enabled[Motif::Ring as usize] {
-            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(edge.identifiers) {
+            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(identifiers) {
                 if let Some(identifier) = identifier {
                     self.rings.prefetch(kind, identifier);
                 }
             }
         }
+    }
+
+    /// The step after [`MoneyGraph::prefetch_identifiers`]: starts loading the nodes an edge will read, and
+    /// the nodes of the edges that will expire when it arrives. A hint to the cache; nothing changes.
+    pub fn prefetch(&self, edge: &NewEdge) {
+        for keyed in edge.keyed() {
+            self.graph.prefetch_node(keyed);
+        }
         self.graph.prefetch_expiring(edge.time, 4);
     }
 
-    /// The step after [`MoneyGraph::prefetch`], once the nodes are loaded: starts loading their latest edges.
+    /// The step after [`MoneyGraph::prefetch`], once the nodes are loaded: starts loading their latest edges,
+    /// and the first edges of the lists that the expiring edges leave.
     pub fn prefetch_latest(&self, edge: &NewEdge) {
         for keyed in edge.keyed() {
             self.graph.prefetch_latest(keyed);
         }
+        self.graph.prefetch_expiring_lists(edge.time, 4);
     }
 
     /// Adds an edge and runs the detectors on it, writing what they found to `facts`.
@@ -955,10 +977,4 @@ struct Pair {
     payee: u32,
     seq: u32,
     time: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    In,
-    Out,
 }

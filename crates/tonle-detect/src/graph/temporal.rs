@@ -30,6 +30,15 @@ pub struct Adj {
     pub seq: u32,
 }
 
+/// One of a node's two lists of edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The edges it is paid.
+    In,
+    /// The edges it pays.
+    Out,
+}
+
 /// A node: an account's edges within the horizon.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Node {
@@ -283,17 +292,34 @@ impl TemporalGraph {
 
     /// Starts loading the nodes of the edges that expire when an edge at `time` arrives (up to `most`).
     pub fn prefetch_expiring(&self, time: i64, most: usize) {
-        let start = self.watermark.max(time).saturating_sub(self.horizon);
-        for record in self.records.iter().take(most) {
-            if record.time > start {
-                break;
-            }
-            for node in [record.debtor, record.creditor] {
-                if let Some(n) = self.nodes.get(node as usize) {
-                    crate::features::prefetch(n);
-                }
+        for (debtor, creditor) in self.expiring(time, most) {
+            for n in [debtor, creditor] {
+                crate::features::prefetch(n);
             }
         }
+    }
+
+    /// The step after [`TemporalGraph::prefetch_expiring`], once the nodes are loaded: starts loading the
+    /// fronts of the lists those edges leave (the debtor's outgoing, the creditor's incoming).
+    pub fn prefetch_expiring_lists(&self, time: i64, most: usize) {
+        for (debtor, creditor) in self.expiring(time, most) {
+            if let Some(first) = debtor.out.front() {
+                crate::features::prefetch(first);
+            }
+            if let Some(first) = creditor.inn.front() {
+                crate::features::prefetch(first);
+            }
+        }
+    }
+
+    /// The debtor's and creditor's nodes of the first `most` edges that expire when an edge at `time` arrives.
+    fn expiring(&self, time: i64, most: usize) -> impl Iterator<Item = (&Node, &Node)> {
+        let start = self.watermark.max(time).saturating_sub(self.horizon);
+        self.records
+            .iter()
+            .take(most)
+            .take_while(move |r| r.time <= start)
+            .filter_map(|r| Some((self.nodes.get(r.debtor as usize)?, self.nodes.get(r.creditor as usize)?)))
     }
 
     fn intern(&mut self, key: &str) -> u32 {
@@ -324,19 +350,23 @@ impl TemporalGraph {
             let (debtor, creditor) = (front.debtor, front.creditor);
             self.records.pop_front();
             self.first_seq = self.first_seq.wrapping_add(1);
-            for node in [debtor, creditor] {
-                self.trim(node, start);
-            }
+            // The edge is in its debtor's outgoing list and its creditor's incoming one; an entry of the
+            // other lists goes when its own record does (entries before it, being older, go with it).
+            self.trim(debtor, Side::Out, start);
+            self.trim(creditor, Side::In, start);
         }
     }
 
-    fn trim(&mut self, node: u32, start: i64) {
+    /// Drops the entries at or before `start` from one list of a node, and forgets the node if both its lists
+    /// are then empty.
+    fn trim(&mut self, node: u32, side: Side, start: i64) {
         let n = &mut self.nodes[node as usize];
-        while n.out.front().is_some_and(|a| a.time <= start) {
-            n.out.pop_front();
-        }
-        while n.inn.front().is_some_and(|a| a.time <= start) {
-            n.inn.pop_front();
+        let list = match side {
+            Side::Out => &mut n.out,
+            Side::In => &mut n.inn,
+        };
+        while list.front().is_some_and(|a| a.time <= start) {
+            list.pop_front();
         }
         if n.out.is_empty() && n.inn.is_empty() && !n.key.is_empty() {
             let key = std::mem::take(&mut n.key);
