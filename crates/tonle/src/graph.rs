@@ -17,7 +17,7 @@ use tonle_detect::graph::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIF
 use tonle_detect::rules::ruleset::RuleSet;
 use tonle_detect::variables::Variables;
 
-use crate::import::{close, read_all};
+use crate::import::{close, read_in_time_order};
 use crate::score::{load_rules, output_id};
 use crate::InputArgs;
 
@@ -102,7 +102,9 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
     let mut ip = String::new();
     let mut node_keys: [String; 2] = Default::default();
     let format = args.input.format;
-    let read = read_all(&args.input, &args.inputs, |record: LabelledTransaction| {
+    // A row far ahead of those around it (a mistyped year) would move the graph's clock and expire every
+    // edge held, blinding the detectors for the rest of the file: such a row is a bad record instead.
+    let read = read_in_time_order(&args.input, &args.inputs, config.horizon, |record: LabelledTransaction| {
         let tx = &record.tx;
         let amount = fx
             .to_base(tx.amount, tx.time.date())

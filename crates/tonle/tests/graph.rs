@@ -1,5 +1,6 @@
-//! End-to-end tests of `tonle graph`: a hand-written cycle and mule chain flagged with their evidence, and the
-//! detectors over a simulated file with recall per typology against its labels.
+//! End-to-end tests of `tonle graph`: a hand-written cycle and mule chain flagged with their evidence, a row far
+//! ahead of the others refused, and the detectors over a simulated file with recall per typology against its
+//! labels.
 
 use std::process::{Command, Output};
 
@@ -58,6 +59,47 @@ fn cycles_and_chains_are_flagged_with_their_evidence() {
     let bad = tonle(&["graph", "--in", input.to_str().unwrap(), "--motifs", "cycles"]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("unknown detector \"cycles\""), "{}", text(&bad.stderr));
+}
+
+#[test]
+fn a_row_far_ahead_of_the_others_is_a_bad_record_not_the_graphs_new_clock() {
+    // x1's year is mistyped: decided, it would expire every edge held, and the chain m1 -> m2 -> m3 with it.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ledger.csv");
+    let ledger = LEDGER_CSV.replace("m2,2025", "x1,2099-03-01T09:01:00.000Z,10.00,USD,,,bank-transfer,Y,Z\nm2,2025");
+    std::fs::write(&input, ledger).unwrap();
+    let out = dir.path().join("flagged.jsonl");
+    let run = |on_error: &str| {
+        tonle(&[
+            "graph",
+            "--in",
+            input.to_str().unwrap(),
+            "--motifs",
+            "chain",
+            "--flag",
+            "chain=2",
+            "--on-error",
+            on_error,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let failed = run("fail");
+    assert!(!failed.status.success());
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("transaction x1") && stderr.contains("time") && stderr.contains("--on-error skip"),
+        "{stderr}"
+    );
+
+    let skipped = run("skip");
+    assert!(skipped.status.success(), "{}", text(&skipped.stderr));
+    assert!(text(&skipped.stderr).contains("transaction x1"), "{}", text(&skipped.stderr));
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // c1 -> c2 -> c3 is a chain too; m3 is flagged only if x1 did not expire m1 and m2.
+    let m3 = lines.iter().find(|l| l["transaction_id"] == "m3").expect("m3 flagged");
+    assert_eq!(m3["evidence"]["chain"], serde_json::json!(["m1", "m2", "m3"]));
 }
 
 #[test]
