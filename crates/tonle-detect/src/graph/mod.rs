@@ -6,10 +6,12 @@
 //!   temporal cycles, mule chains, rings of shared identifiers, bipartite and stacked layers), each giving a
 //!   count for rules and the transaction ids of what it found.
 //! - [`rings`]: accounts sharing a device, IP address or phone number.
+//! - [`hashed`]: the table the rings keep their identifiers in, whose slots can be loaded ahead of a lookup.
 //! - [`config`]: the parameters, a rule file's `[graph]` table.
 //! - [`trace`]: follow-the-money tracing over a ledger of transactions, FIFO or haircut, forward or backward.
 
 pub mod config;
+pub mod hashed;
 pub mod motifs;
 pub mod rings;
 pub mod temporal;

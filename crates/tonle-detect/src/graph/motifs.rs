@@ -498,8 +498,8 @@ impl MoneyGraph {
         self.graph.memory().bytes + self.rings.memory_bytes()
     }
 
-    /// For a stream of edges, first step: reads where an edge's identifiers' entries are, when the ring
-    /// detector runs, and starts loading their lists. A hint to the cache; nothing changes.
+    /// For a stream of edges, first step: starts loading where an edge's identifiers' entries are, when the
+    /// ring detector runs. A hint to the cache; nothing changes.
     pub fn prefetch_identifiers(&self, identifiers: [Option<&str>; 4]) {
         if self.enabled[Motif::Ring as usize] {
             for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(identifiers) {
@@ -510,9 +510,17 @@ impl MoneyGraph {
         }
     }
 
-    /// The step after [`MoneyGraph::prefetch_identifiers`]: starts loading the nodes an edge will read, and
-    /// the nodes of the edges that will expire when it arrives. A hint to the cache; nothing changes.
+    /// The step after [`MoneyGraph::prefetch_identifiers`]: starts loading the identifiers' lists of uses, the
+    /// nodes an edge will read, and the nodes of the edges that will expire when it arrives. A hint to the
+    /// cache; nothing changes.
     pub fn prefetch(&self, edge: &NewEdge) {
+        if self.enabled[Motif::Ring as usize] {
+            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(edge.identifiers) {
+                if let Some(identifier) = identifier {
+                    self.rings.prefetch_list(kind, identifier);
+                }
+            }
+        }
         for keyed in edge.keyed() {
             self.graph.prefetch_node(keyed);
         }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
-use std::collections::hash_map::Entry;
+use rustc_hash::FxHasher;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use super::hashed::HashedTable;
 
 /// Accounts kept per identifier.
 pub const MAX_USES: usize = 64;
@@ -34,6 +34,13 @@ pub struct Use {
 enum Uses {
     One(Use),
     Many(Vec<Use>),
+}
+
+/// An empty list (a free slot of the table; no allocation).
+impl Default for Uses {
+    fn default() -> Self {
+        Uses::Many(Vec::new())
+    }
 }
 
 impl Uses {
@@ -104,7 +111,7 @@ fn key_of(kind: &str, identifier: &str) -> u64 {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Rings {
     window: i64,
-    uses: FxHashMap<u64, Uses>,
+    uses: HashedTable<Uses>,
     /// Identifiers with the time to look at them again (each once), to forget them once their window has
     /// passed.
     queue: VecDeque<(i64, u64)>,
@@ -135,22 +142,15 @@ impl Rings {
         let start = time - self.window;
         let kept_after = watermark.saturating_sub(self.window);
         let new = Use { node, time, seq };
-        let uses = match self.uses.entry(key) {
-            Entry::Vacant(entry) => {
-                // A new identifier: looked at again when its window has passed (see `forget`).
-                self.queue.push_back((time, key));
-                entry.insert(Uses::One(new))
-            }
-            Entry::Occupied(entry) => {
-                let uses = entry.into_mut();
-                if uses.retain_after(kept_after) {
-                    uses.record(new);
-                } else {
-                    *uses = Uses::One(new);
-                }
-                uses
-            }
-        };
+        let (uses, inserted) = self.uses.get_or_insert_with(key, || Uses::One(new));
+        if inserted {
+            // A new identifier: looked at again when its window has passed (see `forget`).
+            self.queue.push_back((time, key));
+        } else if uses.retain_after(kept_after) {
+            uses.record(new);
+        } else {
+            *uses = Uses::One(new);
+        }
         // Uses after `time` (this one being late) are not counted: the window ends at `time`.
         let list = uses.latest_first();
         let from = list.partition_point(|u| u.time > time);
@@ -158,11 +158,17 @@ impl Rings {
         &list[from..to.max(from)]
     }
 
-    /// For a stream of transactions: reads where an identifier's entry is (the index) and starts loading its
-    /// list of uses. A hint to the cache; nothing changes.
+    /// For a stream of transactions, first step: starts loading where an identifier's entry is. A hint to the
+    /// cache; nothing changes.
     #[inline]
     pub fn prefetch(&self, kind: &str, identifier: &str) {
-        if let Some(Uses::Many(list)) = self.uses.get(&key_of(kind, identifier)) {
+        self.uses.prefetch(key_of(kind, identifier));
+    }
+
+    /// The step after [`Rings::prefetch`], once the entry is loaded: starts loading its list of uses.
+    #[inline]
+    pub fn prefetch_list(&self, kind: &str, identifier: &str) {
+        if let Some(Uses::Many(list)) = self.uses.get(key_of(kind, identifier)) {
             if let Some(first) = list.first() {
                 crate::features::prefetch(first);
             }
@@ -176,14 +182,14 @@ impl Rings {
                 break;
             }
             self.queue.pop_front();
-            if let Some(uses) = self.uses.get_mut(&key) {
+            if let Some(uses) = self.uses.get_mut(key) {
                 if uses.retain_after(start) {
                     // Still used: looked at again when its oldest use has left the window. The queue is then
                     // only roughly in time order, which delays forgetting (memory), never a count.
                     let oldest = uses.latest_first().iter().map(|u| u.time).min().unwrap_or(time);
                     self.queue.push_back((oldest, key));
                 } else {
-                    self.uses.remove(&key);
+                    self.uses.remove(key);
                 }
             }
         }
@@ -191,8 +197,8 @@ impl Rings {
 
     /// Bytes allocated.
     pub fn memory_bytes(&self) -> usize {
-        self.uses.capacity() * (std::mem::size_of::<(u64, Uses)>() + 1)
-            + self.uses.values().map(|l| l.heap_bytes()).sum::<usize>()
+        self.uses.capacity() * std::mem::size_of::<(u64, Uses)>()
+            + self.uses.iter().map(|(_, l)| l.heap_bytes()).sum::<usize>()
             + self.queue.capacity() * std::mem::size_of::<(i64, u64)>()
     }
 }
