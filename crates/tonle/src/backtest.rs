@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use tonle_core::{Decision, Label, LabelledTransaction, Transaction};
+use tonle_core::{Decision, LabelledTransaction, Transaction};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 
 use crate::import::{close, read_in_time_order};
+use crate::labelled_batch::LabelledBatch;
 use crate::InputArgs;
 
 /// `tonle backtest`'s options.
@@ -102,7 +103,32 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
     let (mut positives, mut total, mut unlabelled) = (0u64, 0u64, 0u64);
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     let lateness = WindowConfig::default().max_lateness;
-    let mut batch = Batch::default();
+    let mut batch = LabelledBatch::default();
+    // Each run's engine decides every batch.
+    let decide = |batch: &mut LabelledBatch, runs: &mut [Run]| -> Result<()> {
+        for run in runs.iter_mut() {
+            let Run { engine, version, ids, rules, overall, typologies } = run;
+            let context = |tx: &Transaction| format!("transaction {} with {version}", tx.id);
+            batch.decide(engine, context, |_, label, outcome, _| {
+                let Some(label) = label else { return };
+                let alerted = outcome.decision != Decision::Allow;
+                overall.add(alerted, label.illicit);
+                for reason in &outcome.reasons {
+                    if let Some(index) = ids.iter().position(|id| id == reason.rule.as_str()) {
+                        rules[index].add(true, label.illicit);
+                    }
+                }
+                if label.illicit {
+                    let typology = label.typology.as_ref().map_or("(none)".to_owned(), |t| t.as_str().to_owned());
+                    let entry = typologies.entry(typology).or_default();
+                    entry.0 += 1;
+                    entry.1 += alerted as u64;
+                }
+            })?;
+        }
+        batch.clear();
+        Ok(())
+    };
     let outcome = read_in_time_order(&args.input, &files, lateness, |record: LabelledTransaction| {
         // Every transaction is decided, so that the windows see the whole history; only the labelled ones are
         // counted.
@@ -115,13 +141,12 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
                 last = last.max(record.tx.time.millis());
             }
         }
-        batch.push(record);
-        if batch.len() == crate::score::BATCH {
-            batch.decide(&mut runs)?;
+        if batch.push(record) {
+            decide(&mut batch, &mut runs)?;
         }
         Ok(())
     })?;
-    batch.decide(&mut runs)?;
+    decide(&mut batch, &mut runs)?;
     if total == 0 {
         bail!("the input has no labelled transactions to measure against ({unlabelled} unlabelled)");
     }
@@ -142,64 +167,6 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode> {
         }
     }
     Ok(close(&outcome, "backtest"))
-}
-
-/// Transactions waiting to be decided, and their labels.
-#[derive(Default)]
-struct Batch {
-    txs: Vec<Transaction>,
-    labels: Vec<Option<Label>>,
-}
-
-impl Batch {
-    fn push(&mut self, record: LabelledTransaction) {
-        self.txs.push(record.tx);
-        self.labels.push(record.label);
-    }
-
-    fn len(&self) -> usize {
-        self.txs.len()
-    }
-
-    /// Decides the batch with every run's engine, counts the labelled ones, and empties it.
-    fn decide(&mut self, runs: &mut [Run]) -> Result<()> {
-        let Batch { txs, labels } = self;
-        for run in runs.iter_mut() {
-            let mut refused = None;
-            let Run { engine, version, ids, rules, overall, typologies } = run;
-            engine.decide_batch(txs, |i, result| {
-                let outcome = match result {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        refused.get_or_insert_with(|| {
-                            anyhow::Error::from(error).context(format!("transaction {} with {version}", txs[i].id))
-                        });
-                        return;
-                    }
-                };
-                let Some(label) = &labels[i] else { return };
-                let alerted = outcome.decision != Decision::Allow;
-                overall.add(alerted, label.illicit);
-                for reason in &outcome.reasons {
-                    if let Some(index) = ids.iter().position(|id| id == reason.rule.as_str()) {
-                        rules[index].add(true, label.illicit);
-                    }
-                }
-                if label.illicit {
-                    let typology = label.typology.as_ref().map_or("(none)".to_owned(), |t| t.as_str().to_owned());
-                    let entry = typologies.entry(typology).or_default();
-                    entry.0 += 1;
-                    entry.1 += alerted as u64;
-                }
-            });
-            if let Some(error) = refused {
-                return Err(error);
-            }
-        }
-        txs.clear();
-        labels.clear();
-        Ok(())
-    }
 }
 
 fn run_json(run: &Run, positives: u64, days: f64) -> serde_json::Value {

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use tonle_core::{Label, Transaction, Typology};
+use tonle_core::{Transaction, Typology};
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 use tonle_detect::models::{default_features, FeatureSchema, Matrix};
 use tonle_detect::variables::Variables;
 
 use crate::import::{abandon_staged, close, finish_staged, read_in_time_order, staging_path};
+use crate::labelled_batch::LabelledBatch;
 use crate::InputArgs;
 
 /// `tonle features`' options.
@@ -95,22 +96,12 @@ pub fn collect(
     };
     let format = input.format;
     let lateness = WindowConfig::default().max_lateness;
-    // The transactions waiting to be decided, and their labels.
-    let (mut txs, mut labels): (Vec<Transaction>, Vec<Option<Label>>) = (Vec::new(), Vec::new());
-    let mut decide = |txs: &mut Vec<Transaction>, labels: &mut Vec<Option<Label>>, table: &mut Table| -> Result<()> {
-        let mut refused = None;
-        engine.decide_batch_inspecting(txs, |i, result, engine| {
-            let outcome = match result {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    refused.get_or_insert_with(|| {
-                        anyhow::Error::from(error).context(format!("transaction {}", txs[i].id))
-                    });
-                    return;
-                }
-            };
-            each(engine, &outcome, labels[i].is_some());
-            let Some(label) = &labels[i] else {
+    let mut batch = LabelledBatch::default();
+    let mut decide = |batch: &mut LabelledBatch, table: &mut Table| -> Result<()> {
+        let context = |tx: &Transaction| format!("transaction {}", tx.id);
+        batch.decide(&mut engine, context, |tx, label, outcome, engine| {
+            each(engine, outcome, label.is_some());
+            let Some(label) = label else {
                 table.unlabelled += 1;
                 return;
             };
@@ -118,23 +109,20 @@ pub fn collect(
                 table.rows.push_row(engine.features());
             }
             table.labels.push(label.illicit);
-            table.times.push(txs[i].time.millis());
+            table.times.push(tx.time.millis());
             table.typologies.push(label.typology.clone().filter(|_| label.illicit));
-            table.ids.push(crate::score::output_id(format, txs[i].id.as_str()).into_owned());
-        });
-        txs.clear();
-        labels.clear();
-        refused.map_or(Ok(()), Err)
+            table.ids.push(crate::score::output_id(format, tx.id.as_str()).into_owned());
+        })?;
+        batch.clear();
+        Ok(())
     };
     let outcome = read_in_time_order(input, files, lateness, |record| {
-        txs.push(record.tx);
-        labels.push(record.label);
-        if txs.len() == crate::score::BATCH {
-            decide(&mut txs, &mut labels, &mut table)?;
+        if batch.push(record) {
+            decide(&mut batch, &mut table)?;
         }
         Ok(())
     })?;
-    decide(&mut txs, &mut labels, &mut table)?;
+    decide(&mut batch, &mut table)?;
     Ok((table, outcome))
 }
 

@@ -11,6 +11,7 @@ mod features;
 mod graph;
 mod import;
 mod keepalive;
+mod labelled_batch;
 mod progress;
 mod score;
 mod screen;
