@@ -538,6 +538,12 @@ impl Engine {
     /// the last decision is taken first, so this decision is entirely the new set's.
     pub fn decide(&mut self, tx: &Transaction) -> Result<Outcome, EngineError> {
         let prepared = self.store.prepare(&EventKeys::of(tx, 0).keys)?;
+        if let Some(graph) = &self.graph {
+            // Requested before the store's state, so that the graph's cache misses overlap with the store's.
+            let edge = edge_of(graph, tx, 0, &prepared, &mut self.ip, &mut self.node_keys);
+            graph.prefetch_identifiers(edge.identifiers);
+            graph.prefetch(&edge);
+        }
         self.store.warm(&prepared, tx.time.millis());
         self.decide_prepared(tx, &prepared)
     }
