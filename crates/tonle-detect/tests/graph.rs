@@ -1,5 +1,5 @@
 //! The graph detectors on hand-built graphs: each finds its motif, and does not find it just outside its
-//! window; the cycle, fan and scatter-gather detectors agree with a brute-force search on random graphs; and
+//! window; the cycle, fan, scatter-gather and ring detectors agree with a brute-force search on random graphs; and
 //! the temporal graph keeps exactly the edges within its horizon, late ones included.
 
 use proptest::prelude::*;
@@ -418,5 +418,58 @@ proptest! {
             prop_assert_eq!(ip_text(Some(ip), &mut scratch), Some(want.as_str()));
         }
         prop_assert_eq!(ip_text(None, &mut scratch), None);
+    }
+}
+
+/// Edges for the ring detector: debtor, creditor, time, and the device, IP address, debtor's and creditor's
+/// phone as small numbers (or none).
+type RingEdge = (u8, u8, i64, [Option<u8>; 4]);
+
+/// The most accounts seen within `(t - window, t]` with one of edge `last`'s identifiers (the device, address
+/// and debtor's phone are the debtor's, the creditor's phone the creditor's; both phones are one kind).
+fn brute_ring(edges: &[RingEdge], last: usize, window: i64) -> u32 {
+    let kind = |k: usize| [0, 1, 2, 2][k];
+    let owner = |e: &RingEdge, k: usize| if k == 3 { e.1 } else { e.0 };
+    let (_, _, t, ids) = edges[last];
+    let mut best = 0;
+    for (k, id) in ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        let mut accounts: Vec<u8> = Vec::new();
+        for e in edges[..=last].iter().filter(|e| e.2 > t - window && e.2 <= t) {
+            for (j, other) in e.3.iter().enumerate() {
+                if kind(j) == kind(k) && *other == Some(*id) {
+                    accounts.push(owner(e, j));
+                }
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        best = best.max(accounts.len() as u32);
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_ring_detector_agrees_with_brute_force(
+        raw in prop::collection::vec(
+            (0u8..8, 0u8..8, 1i64..40, [prop::option::of(0u8..3), prop::option::of(0u8..3), prop::option::of(0u8..3), prop::option::of(0u8..3)]),
+            1..80,
+        ),
+    ) {
+        let mut time = 0;
+        let edges: Vec<RingEdge> = raw.iter().map(|&(a, b, gap, ids)| { time += gap * MIN; (a, b, time, ids) }).collect();
+        let window = 200 * MIN;
+        let mut net = Net::new(GraphConfig { ring_window: window, ..config() });
+        let names = ["device", "ip", "phone", "phone"];
+        for (i, (a, b, t, ids)) in edges.iter().enumerate() {
+            let texts: Vec<Option<String>> =
+                ids.iter().zip(names).map(|(id, name)| id.map(|n| format!("{name}-{n}"))).collect();
+            let refs: [Option<&str>; 4] = std::array::from_fn(|k| texts[k].as_deref());
+            net.pay_with(&a.to_string(), &b.to_string(), *t, 100, refs);
+            prop_assert_eq!(net.value(Motif::Ring), brute_ring(&edges, i, window), "ring at edge {}", i);
+        }
     }
 }
