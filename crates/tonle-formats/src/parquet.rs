@@ -20,7 +20,6 @@
 //! timestamp with a time zone (below the millisecond truncated, like the RFC 3339 parsers).
 
 use std::fs::File;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -395,31 +394,6 @@ fn all_channels() -> ArrayRef {
     Arc::new(Channel::ALL.iter().map(|c| Some(c.as_str())).collect::<StringArray>())
 }
 
-/// Writes an IP address as its `Display` does; IPv4 by hand, as the formatting machinery is slow for every row.
-fn write_ip(out: &mut String, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(ip) => {
-            for (i, octet) in ip.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                if octet >= 100 {
-                    out.push(char::from(b'0' + octet / 100));
-                }
-                if octet >= 10 {
-                    out.push(char::from(b'0' + octet / 10 % 10));
-                }
-                out.push(char::from(b'0' + octet % 10));
-            }
-        }
-        IpAddr::V6(ip) => {
-            use std::fmt::Write;
-            // Writing into a String cannot fail.
-            let _ = write!(out, "{ip}");
-        }
-    }
-}
-
 /// One batch of rows being built; the builders are reused from batch to batch.
 struct BatchBuilder {
     rows: usize,
@@ -485,7 +459,7 @@ impl BatchBuilder {
         match tx.ip {
             Some(ip) => {
                 self.scratch.clear();
-                write_ip(&mut self.scratch, ip);
+                tonle_core::transaction::write_ip(&mut self.scratch, ip);
                 self.ip.append_value(&self.scratch);
             }
             None => self.ip.append(None),
