@@ -48,8 +48,8 @@ pub enum EngineError {
         /// The untracked roles its entity kind needs, by prefix (`device`, `debtor, creditor`).
         missing: String,
     },
-    /// A model feature reads a role or maximum the engine was told not to track.
-    #[error("the model feature `{variable}` reads a role or window maximum this engine does not track")]
+    /// A model feature reads a role, window or maximum the engine was told not to track.
+    #[error("the model feature `{variable}` reads a role, window or window maximum this engine does not track")]
     UntrackedFeature {
         /// The feature's variable.
         variable: String,
@@ -61,6 +61,20 @@ pub enum EngineError {
          --track-roles)"
     )]
     UntrackedMaximum {
+        /// The file.
+        origin: String,
+        /// The rule's id.
+        rule: String,
+        /// The variable.
+        variable: String,
+    },
+    /// A rule reads the counts of a window the engine does not keep.
+    #[error(
+        "{origin}: rule {rule:?} reads `{variable}`, but the engine does not keep that window's counts; start it \
+         keeping every window (Engine::with_tracked_roles with WindowConfig::counted, or tonle score \
+         --track-roles)"
+    )]
+    UntrackedWindow {
         /// The file.
         origin: String,
         /// The rule's id.
@@ -121,22 +135,30 @@ pub enum EngineError {
     },
 }
 
-/// What an engine keeps history for: entity roles, and the windows whose largest amount it keeps. Rules may
-/// read only these.
+/// What an engine keeps history for: entity roles, the windows whose counts it keeps, and the windows whose
+/// largest amount it keeps. Rules may read only these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tracked {
     /// Per role (slot order of [`Role::ALL`]).
     pub roles: [bool; 7],
     /// Per horizon and side (out, in), as [`WindowConfig::maxima`].
     pub maxima: [[bool; 2]; MAX_HORIZONS],
+    /// Per horizon, as [`WindowConfig::counted`].
+    pub windows: [bool; MAX_HORIZONS],
 }
 
 impl Tracked {
+    /// What a window configuration allows.
+    fn of(windows: &WindowConfig) -> Tracked {
+        Tracked { roles: windows.roles, maxima: windows.maxima, windows: windows.counted }
+    }
+
     /// Both, or either.
     fn union(self, other: Tracked) -> Tracked {
         Tracked {
             roles: std::array::from_fn(|i| self.roles[i] || other.roles[i]),
             maxima: std::array::from_fn(|h| std::array::from_fn(|s| self.maxima[h][s] || other.maxima[h][s])),
+            windows: std::array::from_fn(|h| self.windows[h] || other.windows[h]),
         }
     }
 
@@ -150,6 +172,7 @@ impl Tracked {
         Tracked {
             roles: std::array::from_fn(|i| self.roles[i] && other.roles[i]),
             maxima: std::array::from_fn(|h| std::array::from_fn(|s| self.maxima[h][s] && other.maxima[h][s])),
+            windows: std::array::from_fn(|h| self.windows[h] && other.windows[h]),
         }
     }
 }
@@ -216,14 +239,14 @@ pub(crate) struct Pins {
 
 /// Tracking for [`Engine::new`] and its kin: what the rules (and a model) read, within `windows`.
 fn within(windows: &WindowConfig) -> impl FnOnce(Tracked) -> Tracked {
-    let allowed = Tracked { roles: windows.roles, maxima: windows.maxima };
+    let allowed = Tracked::of(windows);
     move |read| read.intersection(allowed)
 }
 
 /// Tracking for [`Engine::with_tracked_roles`] and its kin: what is read, and everything in `windows` besides,
 /// each kind's roles together.
 fn besides(windows: &WindowConfig) -> impl FnOnce(Tracked) -> Tracked {
-    let wanted = Tracked { roles: windows.roles, maxima: windows.maxima };
+    let wanted = Tracked::of(windows);
     move |read| {
         let both = read.union(wanted);
         Tracked { roles: kind_closure(both.roles), ..both }
@@ -367,6 +390,7 @@ impl Engine {
         }
         windows.roles = tracked.roles;
         windows.maxima = tracked.maxima;
+        windows.counted = tracked.windows;
         let store = FeatureStore::new(windows)?;
         let filled = roles_filled(set.variables().into_iter().chain(model_slots.iter().copied()), &variables);
         let mut graph = None;
@@ -860,6 +884,15 @@ fn check_tracked(set: &RuleSet, origin: &str, variables: &Variables, tracked: &T
                     });
                 }
             }
+            if let Some(horizon) = variables.window_of(slot) {
+                if !tracked.windows[horizon] {
+                    return Err(EngineError::UntrackedWindow {
+                        origin: origin.to_owned(),
+                        rule: rule.id.clone(),
+                        variable: name.to_owned(),
+                    });
+                }
+            }
         }
     }
     Ok(())
@@ -883,13 +916,17 @@ fn roles_filled(slots: impl Iterator<Item = usize>, variables: &Variables) -> [b
 
 /// What to track for a rule set: every role of an entity kind some rule reads (an account's `in` side comes
 /// from the transactions where it is the creditor, so a rule on `debtor.in.*` needs the creditor role
-/// tracked too), and the maxima it reads.
+/// tracked too), and the windows and maxima it reads.
 fn reads(slots: impl Iterator<Item = usize> + Clone, variables: &Variables) -> Tracked {
     let mut maxima = [[false; 2]; MAX_HORIZONS];
+    let mut windows = [false; MAX_HORIZONS];
     for slot in slots.clone() {
         if let Some((horizon, side)) = variables.maximum_of(slot) {
             maxima[horizon][side] = true;
         }
+        if let Some(horizon) = variables.window_of(slot) {
+            windows[horizon] = true;
+        }
     }
-    Tracked { roles: kind_closure(roles_filled(slots, variables)), maxima }
+    Tracked { roles: kind_closure(roles_filled(slots, variables)), maxima, windows }
 }

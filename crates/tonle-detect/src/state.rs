@@ -11,7 +11,7 @@ use crate::graph::rings::Rings;
 use crate::graph::TemporalGraph;
 
 /// The layout of [`EngineState`]; a snapshot of another layout is refused.
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 /// A borrowed view of an engine's state, to serialise ([`Engine::state`]). Serialises exactly as the
 /// [`EngineState`] it deserialises into.

@@ -267,6 +267,17 @@ impl Variables {
         (side < 2 && METRICS[metric].0 == "max").then_some((horizon, side))
     }
 
+    /// The horizon index of the window whose counts a slot reads (count, sum, mean, distinct or new
+    /// counterparties; not its maximum, see [`Variables::maximum_of`]), if it reads one.
+    pub fn window_of(&self, slot: usize) -> Option<usize> {
+        let role = self.roles.iter().rposition(|first| *first <= slot)?;
+        let index = slot.checked_sub(self.roles[role] + ROLE_SCALARS)?;
+        let per_side = self.horizons * METRICS.len();
+        let (side, rest) = (index / per_side, index % per_side);
+        let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
+        (side < 2 && METRICS[metric].0 != "max").then_some(horizon)
+    }
+
     /// The graph detector a slot reads, if any.
     pub fn motif_of(&self, slot: usize) -> Option<Motif> {
         slot.checked_sub(self.graph).and_then(|i| Motif::ALL.get(i).copied())

@@ -87,6 +87,13 @@ fn stream() -> (Vec<Transaction>, FxTable) {
 }
 
 /// Every outcome of a fresh engine with these rules over the whole stream.
+/// An engine on accounts keeping every window (as `tonle score` and the server do), so that a set reading
+/// other windows than the first may take over; a set reading other roles is still refused.
+fn accounts_engine(rules: &str, origin: &str, fx: &FxTable) -> Engine {
+    let accounts = WindowConfig { roles: [true, true, false, false, false, false, false], ..WindowConfig::default() };
+    Engine::with_tracked_roles(accounts, rules, origin, fx.clone()).unwrap()
+}
+
 fn fresh(rules: &str, stream: &[Transaction], fx: &FxTable) -> Vec<Outcome> {
     let mut engine = Engine::new(WindowConfig::default(), rules, "fresh.toml", fx.clone()).unwrap();
     stream.iter().map(|tx| engine.decide(tx).unwrap()).collect()
@@ -110,7 +117,7 @@ fn sets_published_mid_stream_take_over_at_one_transaction_with_the_state_carried
     // reaches its gate, so the switch lands anywhere in [N1, gate] depending on the threads' timing.
     let (n1, gate_b, n2, gate_c) = (n / 4, n / 4 + n / 10, n * 3 / 5, n * 3 / 5 + n / 10);
 
-    let mut engine = Engine::new(WindowConfig::default(), RULES_A, "a.toml", fx.clone()).unwrap();
+    let mut engine = accounts_engine(RULES_A, "a.toml", &fx);
     let version_a = engine.ruleset_version().to_owned();
     let reloader = engine.reloader();
     let decided = Arc::new(AtomicUsize::new(0));
@@ -188,7 +195,7 @@ fn sets_published_mid_stream_take_over_at_one_transaction_with_the_state_carried
 #[test]
 fn a_refused_file_leaves_the_running_set_deciding() {
     let (stream, fx) = stream();
-    let mut engine = Engine::new(WindowConfig::default(), RULES_A, "a.toml", fx.clone()).unwrap();
+    let mut engine = accounts_engine(RULES_A, "a.toml", &fx);
     let version_a = engine.ruleset_version().to_owned();
     let reloader = engine.reloader();
     for tx in &stream[..100] {
@@ -277,4 +284,34 @@ fn maxima_kept_are_those_read_or_those_asked_for() {
     let mut engine = Engine::with_tracked_roles(WindowConfig::default(), RULES_A, "a.toml", fx).unwrap();
     assert_eq!(engine.tracked().maxima, [[true; 2]; 5]);
     assert!(engine.reload(&reads_max, "max.toml").unwrap().starts_with("max@"));
+}
+
+#[test]
+fn windows_kept_are_those_read_or_those_asked_for() {
+    let fx = FxTable::new(tonle_core::Currency::USD);
+    // RULES_A reads the 10-minute and 24-hour windows (and no maximum).
+    let mut engine = Engine::new(WindowConfig::default(), RULES_A, "a.toml", fx.clone()).unwrap();
+    assert_eq!(engine.tracked().windows, [true, false, true, false, false]);
+    let error = engine.reload(RULES_B, "b.toml").unwrap_err();
+    assert!(matches!(error, EngineError::UntrackedWindow { .. }), "{error}");
+    let text = error.to_string();
+    assert!(text.starts_with("b.toml: rule \"busy-payer\" reads `debtor.out.count_7d`"), "{text}");
+    assert!(engine.ruleset_version().starts_with("a@"), "the running set stays");
+
+    // A window whose maximum alone is read is not counted.
+    let reads_max = "name = \"m\"\n[[rule]]\nid = \"m\"\ndescription = \"d\"\nscore = 0.5\naction = \"review\"\n\
+                     expression = \"creditor.in.max_7d > 100.0\"\n";
+    let engine = Engine::new(WindowConfig::default(), reads_max, "m.toml", fx.clone()).unwrap();
+    assert_eq!(engine.tracked().windows, [false; 5]);
+
+    // Capped by the configuration: a window it does not keep is refused at once.
+    let no_day = WindowConfig { counted: [true, true, false, true, true], ..WindowConfig::default() };
+    let error = Engine::new(no_day, RULES_A, "a.toml", fx.clone()).err().unwrap();
+    assert!(matches!(error, EngineError::UntrackedWindow { .. }), "{error}");
+
+    // Asked for up front (the default configuration keeps every window), a later set may read any, and
+    // decides as a fresh engine would.
+    let mut engine = Engine::with_tracked_roles(WindowConfig::default(), RULES_A, "a.toml", fx).unwrap();
+    assert_eq!(engine.tracked().windows, [true; 5]);
+    assert!(engine.reload(RULES_B, "b.toml").unwrap().starts_with("b@"));
 }

@@ -5,7 +5,7 @@ use tonle_core::Transaction;
 use tonle_detect::engine::Engine;
 use tonle_detect::features::WindowConfig;
 use tonle_detect::rules::ruleset::DEFAULT_RULES;
-use tonle_detect::state::{EngineState, StateError};
+use tonle_detect::state::{EngineState, StateError, STATE_VERSION};
 use tonle_sim::{Scenario, Simulation};
 
 fn summary(result: Result<tonle_detect::rules::decide::Outcome, tonle_detect::engine::EngineError>) -> String {
@@ -92,7 +92,7 @@ fn a_snapshot_from_an_engine_built_otherwise_is_refused_and_changes_nothing() {
 
     // Another layout (the version comes first, as one varint byte).
     let mut newer = bytes.clone();
-    newer[0] = 3;
+    newer[0] = STATE_VERSION as u8 + 1;
     let error = restore(&mut engine(&fx), &newer).unwrap_err();
-    assert_eq!(error, StateError::Version { found: 3 });
+    assert_eq!(error, StateError::Version { found: STATE_VERSION + 1 });
 }

@@ -78,11 +78,19 @@ struct Naive<'a> {
     new: Vec<[bool; 7]>,
     /// Per horizon and side: whether the store keeps the maximum (else it reads 0).
     maxima: [[bool; 2]; 5],
+    /// Per horizon: whether the store keeps the window's counts (else they read 0, the maximum aside).
+    counted: [bool; 5],
     horizons: [i64; 3],
 }
 
 impl<'a> Naive<'a> {
-    fn new(events: &'a [Event], horizons: [i64; 3], memory: i64, maxima: [[bool; 2]; 5]) -> Naive<'a> {
+    fn new(
+        events: &'a [Event],
+        horizons: [i64; 3],
+        memory: i64,
+        maxima: [[bool; 2]; 5],
+        counted: [bool; 5],
+    ) -> Naive<'a> {
         let mut new = vec![[false; 7]; events.len()];
         for j in 0..events.len() {
             for s in 0..7 {
@@ -101,7 +109,7 @@ impl<'a> Naive<'a> {
                 new[j][s] = !seen;
             }
         }
-        Naive { events, new, maxima, horizons }
+        Naive { events, new, maxima, counted, horizons }
     }
 
     fn occurrences(&self, k: usize, slot: usize) -> Vec<(usize, usize)> {
@@ -135,6 +143,9 @@ impl<'a> Naive<'a> {
             }
         }
         f.distinct = cps.len() as u32;
+        if !self.counted[self.horizons.iter().position(|h| *h == horizon).unwrap()] {
+            f = SideFeatures { max: f.max, ..SideFeatures::default() };
+        }
         f
     }
 
@@ -174,6 +185,7 @@ proptest! {
         sweep_every in 1u64..20,
         extra_memory in prop_oneof![Just(0i64), 1..=3 * HORIZONS[2]],
         maxima in proptest::array::uniform5(proptest::array::uniform2(any::<bool>())),
+        counted in prop_oneof![Just([true; 5]), proptest::array::uniform5(any::<bool>())],
         scale in prop_oneof![2 => Just(1i64), 1 => Just(300), 1 => Just(1_000)],
     ) {
         // Times, horizons, lateness and memory scaled up: by 300, the maxima's time offsets are rebased
@@ -189,9 +201,10 @@ proptest! {
             sweep_every,
             roles: [true; 7],
             maxima,
+            counted,
         };
         let mut store = FeatureStore::new(config).unwrap();
-        let naive = Naive::new(&events, horizons, memory, maxima);
+        let naive = Naive::new(&events, horizons, memory, maxima, counted);
         let mut snapshot = Snapshot::default();
         for (k, event) in events.iter().enumerate() {
             let keys = EventKeys {
@@ -238,6 +251,9 @@ proptest! {
                         }
                     }
                     want.distinct = cps.len() as u32;
+                    if !counted[h] {
+                        want = SideFeatures { max: want.max, ..SideFeatures::default() };
+                    }
                     prop_assert_eq!(peeked.windows[h][side_wanted], want, "peek {} horizon {} side {}", account, h, side_wanted);
                 }
             }

@@ -117,13 +117,18 @@ pub struct WindowConfig {
     /// maximum costs every entity a small queue over the longest horizon kept on that side (the shorter ones
     /// kept on that side are read off the same queue); a maximum not kept reads 0.
     pub maxima: [[bool; 2]; MAX_HORIZONS],
+    /// Per horizon: whether its window's counts (count, sum, mean, distinct and new counterparties) are kept.
+    /// A window not kept costs nothing and reads 0 (its maximum is kept or not by `maxima` alone). The engine
+    /// keeps only the windows its rules and model read: each costs every entity's event about as much as the
+    /// others.
+    pub counted: [bool; MAX_HORIZONS],
 }
 
 const DAY: i64 = 24 * 60 * 60_000;
 
 impl Default for WindowConfig {
     /// 10 minutes, 1 hour, 24 hours, 7 days, 30 days; counterparties remembered for 30 days; events up to 5
-    /// minutes late; every role and every maximum tracked.
+    /// minutes late; every role, window and maximum tracked.
     fn default() -> Self {
         const MINUTE: i64 = 60_000;
         WindowConfig {
@@ -133,6 +138,7 @@ impl Default for WindowConfig {
             sweep_every: 1 << 18,
             roles: [true; SLOTS],
             maxima: [[true; 2]; MAX_HORIZONS],
+            counted: [true; MAX_HORIZONS],
         }
     }
 }
@@ -246,6 +252,8 @@ pub struct FeatureStore {
     max_lateness: i64,
     /// Per horizon and side: whether its maximum is kept (only the first `horizons.len()` can be).
     maxima: [[bool; 2]; MAX_HORIZONS],
+    /// Per horizon: whether its window's counts are kept ([`WindowConfig::counted`]).
+    counted: [bool; MAX_HORIZONS],
     /// Per side, the longest horizon whose maximum is kept, which its queue spans; and the candidates' size.
     maxima_layout: Layout,
     ids: [FxHashMap<CompactString, u32>; 4],
@@ -284,6 +292,12 @@ pub struct EventKeys<'a> {
     pub amount: i64,
     /// The entity in each role, by key (slot order of [`Role::ALL`]).
     pub keys: [Option<&'a str>; SLOTS],
+}
+
+/// The horizons whose windows' counts are kept, with their indices.
+#[inline]
+fn counted<'a>(horizons: &'a [i64], kept: &'a [bool; MAX_HORIZONS]) -> impl Iterator<Item = (usize, i64)> + 'a {
+    horizons.iter().copied().enumerate().filter(|(h, _)| kept[*h])
 }
 
 impl<'a> EventKeys<'a> {
@@ -335,7 +349,10 @@ impl FeatureStore {
                 }
             }
         }
+        let mut counted = [false; MAX_HORIZONS];
+        counted[..h.len()].copy_from_slice(&config.counted[..h.len()]);
         Ok(FeatureStore {
+            counted,
             horizons: config.horizons,
             memory: config.memory,
             max_lateness: config.max_lateness,
@@ -373,6 +390,9 @@ impl FeatureStore {
         }
         if other.roles != self.roles {
             return differs("tracked roles are", format!("{:?}", other.roles), format!("are {:?}", self.roles));
+        }
+        if other.counted != self.counted {
+            return differs("kept windows are", format!("{:?}", other.counted), format!("are {:?}", self.counted));
         }
         Ok(())
     }
@@ -473,7 +493,7 @@ impl FeatureStore {
     pub fn warm(&self, prepared: &Prepared, time: i64) {
         for id in prepared.ids {
             if let Some(entity) = self.entities.get(id as usize) {
-                for (h, horizon) in self.horizons.iter().enumerate() {
+                for (h, horizon) in counted(&self.horizons, &self.counted) {
                     if (entity.tail_bounds[h] as i64) * 1000 <= time - horizon {
                         if let Some(record) = self.reservoir.at(entity.tails[h]) {
                             prefetch(record);
@@ -503,7 +523,7 @@ impl FeatureStore {
                         prefetch(record)
                     }
                 });
-                for (h, horizon) in self.horizons.iter().enumerate() {
+                for (h, horizon) in counted(&self.horizons, &self.counted) {
                     let start = time - horizon;
                     if (entity.tail_bounds[h] as i64) * 1000 <= start {
                         let tail = entity.tails[h];
@@ -629,7 +649,8 @@ impl FeatureStore {
             entity.anchor = new;
         }
         let horizons = &self.horizons;
-        for (h, horizon) in horizons.iter().enumerate() {
+        let kept = &self.counted;
+        for (h, horizon) in counted(horizons, kept) {
             expire(&mut entity.tails[h], &mut entity.tail_bounds[h], &mut entity.windows[h], reservoir, t - horizon);
             if entity.tails[h] == NO_LINK {
                 entity.tails[h] = new;
@@ -640,7 +661,7 @@ impl FeatureStore {
         let previous_link = entity.counterparties.insert(key, new, |l| link_key(reservoir, l));
         let previous = previous_link.and_then(|l| reservoir.time(l));
         let is_new = previous.is_none_or(|p| p <= t - self.memory);
-        for (h, horizon) in horizons.iter().enumerate() {
+        for (h, horizon) in counted(horizons, kept) {
             let joins = previous.is_none_or(|p| p <= t - horizon);
             add(&mut entity.windows[h], side, amount, is_new, joins);
         }
@@ -695,7 +716,7 @@ impl FeatureStore {
         entity.first_seen = entity.first_seen.min(t);
         let latest = entity.counterparties.get(key, |l| link_key(reservoir, l));
         let latest_time = latest.and_then(|l| reservoir.time(l));
-        for (h, horizon) in self.horizons.iter().enumerate() {
+        for (h, horizon) in counted(&self.horizons, &self.counted) {
             let start = entity.head_time - horizon;
             if t <= start {
                 continue;
@@ -731,7 +752,7 @@ impl FeatureStore {
             new_counterparty: false,
             windows: [[SideFeatures::default(); 2]; MAX_HORIZONS],
         };
-        for h in 0..self.horizons.len() {
+        for (h, _) in counted(&self.horizons, &self.counted) {
             let window = &entity.windows[h];
             for side in 0..2 {
                 features.windows[h][side] = SideFeatures {
@@ -790,9 +811,13 @@ impl FeatureStore {
         }
         for (h, sides) in distinct.iter().enumerate() {
             for (side, counterparties) in sides.iter().enumerate() {
-                features.windows[h][side].distinct = counterparties.len() as u32;
+                let f = &mut features.windows[h][side];
+                f.distinct = counterparties.len() as u32;
                 if !self.maxima[h][side] {
-                    features.windows[h][side].max = 0;
+                    f.max = 0;
+                }
+                if !self.counted[h] {
+                    *f = SideFeatures { max: f.max, ..SideFeatures::default() };
                 }
             }
         }
@@ -837,7 +862,7 @@ impl FeatureStore {
     fn visit(&mut self, id: usize, before: i64) {
         let reservoir = &self.reservoir;
         let entity = &mut self.entities[id];
-        for h in 0..self.horizons.len() {
+        for (h, _) in counted(&self.horizons, &self.counted) {
             // Events before `before` are outside every admissible window; `before` - 1 as the window start
             // expires exactly those.
             let (tail, bound) = (&mut entity.tails[h], &mut entity.tail_bounds[h]);
