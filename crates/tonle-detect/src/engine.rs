@@ -16,7 +16,9 @@ use tonle_core::{FxError, FxTable, ScreenHit, Screener, Transaction};
 use crate::features::{EventKeys, FeatureError, FeatureStore, Prepared, Role, Snapshot, WindowConfig, MAX_HORIZONS};
 use crate::graph::config::Nodes;
 use crate::graph::rings::Rings;
-use crate::graph::{ip_text, GraphConfig, GraphFacts, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT};
+use crate::graph::{
+    ip_text, GraphConfig, GraphFacts, IdentifierKeys, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT,
+};
 use crate::models::gbdt::ShapScratch;
 use crate::models::model::{Model, ModelError};
 use crate::models::{Extractor, FeatureSchema, SchemaError};
@@ -562,14 +564,16 @@ impl Engine {
     /// the last decision is taken first, so this decision is entirely the new set's.
     pub fn decide(&mut self, tx: &Transaction) -> Result<Outcome, EngineError> {
         let prepared = self.store.prepare(&EventKeys::of(tx, 0).keys)?;
+        let mut keys = [None; 4];
         if let Some(graph) = &self.graph {
             // Requested before the store's state, so that the graph's cache misses overlap with the store's.
-            let edge = edge_of(graph, tx, 0, &prepared, &mut self.ip, &mut self.node_keys);
-            graph.prefetch_identifiers(edge.identifiers);
-            graph.prefetch(&edge);
+            let edge = edge_of(graph, tx, 0, &prepared, Some(&mut self.ip), &mut self.node_keys);
+            keys = graph.identifier_keys(edge.identifiers);
+            graph.prefetch_identifiers(&keys);
+            graph.prefetch(&edge, &keys);
         }
         self.store.warm(&prepared, tx.time.millis());
-        self.decide_prepared(tx, &prepared)
+        self.decide_prepared(tx, &prepared, &keys)
     }
 
     /// Decides transactions in order, exactly as [`Engine::decide`] would one after another, handing each
@@ -592,19 +596,23 @@ impl Engine {
         const AHEAD: usize = 3;
         const RING: usize = AHEAD + 1;
         let mut prepared: [Option<Result<Prepared, FeatureError>>; RING] = [None, None, None, None];
+        // Each transaction's identifier keys in the ring detector's index, computed once at its first step.
+        let mut keys: [IdentifierKeys; RING] = [[None; 4]; RING];
         for i in 0..txs.len() + AHEAD {
             if let Some(tx) = txs.get(i) {
                 prepared[i % RING] = Some(self.store.prepare(&EventKeys::of(tx, 0).keys));
                 if let (Some(graph), Some(Ok(p))) = (&self.graph, &prepared[i % RING]) {
                     // Beside the store's lookups of the same transaction, so that their cache misses overlap.
-                    graph.prefetch_identifiers(edge_of(graph, tx, 0, p, &mut self.ip, &mut self.node_keys).identifiers);
+                    let edge = edge_of(graph, tx, 0, p, Some(&mut self.ip), &mut self.node_keys);
+                    keys[i % RING] = graph.identifier_keys(edge.identifiers);
+                    graph.prefetch_identifiers(&keys[i % RING]);
                 }
             }
             if let Some(k) = i.checked_sub(1).filter(|k| *k < txs.len()) {
                 if let Some(Ok(p)) = &prepared[k % RING] {
                     self.store.warm(p, txs[k].time.millis());
                     if let Some(graph) = &self.graph {
-                        graph.prefetch(&edge_of(graph, &txs[k], 0, p, &mut self.ip, &mut self.node_keys));
+                        graph.prefetch(&edge_of(graph, &txs[k], 0, p, None, &mut self.node_keys), &keys[k % RING]);
                     }
                 }
             }
@@ -612,13 +620,13 @@ impl Engine {
                 if let Some(Ok(p)) = &prepared[k % RING] {
                     self.store.warm_chains(p, txs[k].time.millis());
                     if let Some(graph) = &self.graph {
-                        graph.prefetch_latest(&edge_of(graph, &txs[k], 0, p, &mut self.ip, &mut self.node_keys));
+                        graph.prefetch_latest(&edge_of(graph, &txs[k], 0, p, None, &mut self.node_keys));
                     }
                 }
             }
             if let Some(current) = i.checked_sub(AHEAD) {
                 let result = match prepared[current % RING].take() {
-                    Some(Ok(p)) => self.decide_prepared(&txs[current], &p),
+                    Some(Ok(p)) => self.decide_prepared(&txs[current], &p, &keys[current % RING]),
                     Some(Err(error)) => Err(error.into()),
                     // Every index below txs.len() was prepared AHEAD steps ago.
                     None => continue,
@@ -628,7 +636,14 @@ impl Engine {
         }
     }
 
-    fn decide_prepared(&mut self, tx: &Transaction, prepared: &Prepared) -> Result<Outcome, EngineError> {
+    /// Decides a prepared transaction; `keys` are its identifier keys ([`MoneyGraph::identifier_keys`]) when
+    /// the graph runs.
+    fn decide_prepared(
+        &mut self,
+        tx: &Transaction,
+        prepared: &Prepared,
+        keys: &IdentifierKeys,
+    ) -> Result<Outcome, EngineError> {
         if self.reload.pending.load(Ordering::Acquire) {
             self.take_published();
         }
@@ -645,8 +660,8 @@ impl Engine {
             self.variables.fill_screen(screening.values(), &mut self.slots);
         }
         if let Some(graph) = self.graph.as_mut() {
-            let edge = edge_of(graph, tx, base.minor(), prepared, &mut self.ip, &mut self.node_keys);
-            graph.observe(&edge, &mut self.graph_facts);
+            let edge = edge_of(graph, tx, base.minor(), prepared, None, &mut self.node_keys);
+            graph.observe_keyed(&edge, keys, &mut self.graph_facts);
             self.variables.fill_graph(&self.graph_facts, &mut self.slots);
         }
         if let Some(inputs) = self.inputs.as_mut() {
@@ -747,18 +762,22 @@ impl Serving {
 }
 
 /// A transaction's edge for the money-flow graph, its amount in base minor units, with the feature store's
-/// entity numbers as hints (they find nodes without hashing keys). `ip` and `keys` are
-/// scratch for the IP address's text (only the ring detector reads it) and the party nodes' keys.
+/// entity numbers as hints (they find nodes without hashing keys). `ip` and `keys` are scratch for the IP
+/// address's text and the party nodes' keys; the text is written only when `ip` is given and the ring
+/// detector runs (the edge's identifiers are read only to compute their keys, once per transaction).
 fn edge_of<'a>(
     graph: &MoneyGraph,
     tx: &'a Transaction,
     amount: i64,
     prepared: &Prepared,
-    ip: &'a mut String,
+    ip: Option<&'a mut String>,
     keys: &'a mut [String; 2],
 ) -> NewEdge<'a> {
     let nodes = graph.config().nodes;
-    let ip = if graph.enabled()[Motif::Ring as usize] { ip_text(tx.ip, ip) } else { None };
+    let ip = match ip {
+        Some(scratch) if graph.enabled()[Motif::Ring as usize] => ip_text(tx.ip, scratch),
+        _ => None,
+    };
     let mut edge = NewEdge::of(tx, amount, ip, nodes, keys);
     edge.node_hints = node_hints(prepared, tx, nodes);
     edge

@@ -18,5 +18,5 @@ pub mod temporal;
 pub mod trace;
 
 pub use config::GraphConfig;
-pub use motifs::{ip_text, GraphFacts, MoneyGraph, Motif, NewEdge, MOTIFS};
+pub use motifs::{ip_text, GraphFacts, IdentifierKeys, MoneyGraph, Motif, NewEdge, MOTIFS};
 pub use temporal::{GraphMemory, Keyed, TemporalGraph, NO_HINT};

@@ -32,7 +32,7 @@
 use tonle_core::Transaction;
 
 use super::config::{GraphConfig, Nodes};
-use super::rings::Rings;
+use super::rings::{key_of, Rings};
 use super::temporal::{Adj, Keyed, Side, TemporalGraph, NO_HINT};
 
 /// The detectors, in the order of [`GraphFacts::values`].
@@ -122,6 +122,9 @@ impl GraphFacts {
 
 /// The kinds of a [`NewEdge`]'s identifiers, in order.
 const IDENTIFIER_KINDS: [&str; 4] = ["device", "ip", "phone", "phone"];
+
+/// The keys of an edge's four identifiers in the ring detector's index ([`MoneyGraph::identifier_keys`]).
+pub type IdentifierKeys = [Option<u64>; 4];
 
 /// A new edge as the detectors see it.
 #[derive(Debug, Clone, Copy)]
@@ -479,28 +482,30 @@ impl MoneyGraph {
         self.graph.memory().bytes + self.rings.memory_bytes()
     }
 
+    /// The keys of an edge's identifiers in the ring detector's index (none when it does not run): computed
+    /// once per transaction and handed to [`MoneyGraph::prefetch_identifiers`], [`MoneyGraph::prefetch`] and
+    /// [`MoneyGraph::observe_keyed`], which then need no identifier text.
+    pub fn identifier_keys(&self, identifiers: [Option<&str>; 4]) -> IdentifierKeys {
+        if !self.enabled[Motif::Ring as usize] {
+            return [None; 4];
+        }
+        std::array::from_fn(|i| identifiers[i].map(|identifier| key_of(IDENTIFIER_KINDS[i], identifier)))
+    }
+
     /// For a stream of edges, first step: starts loading where an edge's identifiers' entries are, when the
     /// ring detector runs. A hint to the cache; nothing changes.
-    pub fn prefetch_identifiers(&self, identifiers: [Option<&str>; 4]) {
-        if self.enabled[Motif::Ring as usize] {
-            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(identifiers) {
-                if let Some(identifier) = identifier {
-                    self.rings.prefetch(kind, identifier);
-                }
-            }
+    pub fn prefetch_identifiers(&self, keys: &IdentifierKeys) {
+        for key in keys.iter().flatten() {
+            self.rings.prefetch_key(*key);
         }
     }
 
     /// The step after [`MoneyGraph::prefetch_identifiers`]: starts loading the identifiers' lists of uses, the
     /// nodes an edge will read, and the nodes of the edges that will expire when it arrives. A hint to the
     /// cache; nothing changes.
-    pub fn prefetch(&self, edge: &NewEdge) {
-        if self.enabled[Motif::Ring as usize] {
-            for (kind, identifier) in IDENTIFIER_KINDS.iter().zip(edge.identifiers) {
-                if let Some(identifier) = identifier {
-                    self.rings.prefetch_list(kind, identifier);
-                }
-            }
+    pub fn prefetch(&self, edge: &NewEdge, keys: &IdentifierKeys) {
+        for key in keys.iter().flatten() {
+            self.rings.prefetch_list(*key);
         }
         for keyed in edge.keyed() {
             self.graph.prefetch_node(keyed);
@@ -519,6 +524,13 @@ impl MoneyGraph {
 
     /// Adds an edge and runs the detectors on it, writing what they found to `facts`.
     pub fn observe(&mut self, edge: &NewEdge, facts: &mut GraphFacts) {
+        let keys = self.identifier_keys(edge.identifiers);
+        self.observe_keyed(edge, &keys, facts);
+    }
+
+    /// [`MoneyGraph::observe`] with the edge's identifier keys already computed
+    /// ([`MoneyGraph::identifier_keys`]); the edge's identifier texts are not read.
+    pub fn observe_keyed(&mut self, edge: &NewEdge, keys: &IdentifierKeys, facts: &mut GraphFacts) {
         facts.clear();
         let [debtor, creditor] = edge.keyed();
         let (u, v, seq) = self.graph.add(edge.id, debtor, creditor, edge.time, edge.amount);
@@ -568,9 +580,9 @@ impl MoneyGraph {
             let mut best = 0;
             let evidence = &mut facts.evidence[Motif::Ring as usize];
             // The device, the IP address and the debtor's phone are the debtor's; the last phone the creditor's.
-            for ((kind, identifier), node) in IDENTIFIER_KINDS.iter().zip(edge.identifiers).zip([u, u, u, v]) {
-                if let Some(identifier) = identifier {
-                    let uses = self.rings.observe(kind, identifier, node, t, seq, self.graph.watermark());
+            for (key, node) in keys.iter().zip([u, u, u, v]) {
+                if let Some(key) = *key {
+                    let uses = self.rings.observe_key(key, node, t, seq, self.graph.watermark());
                     if uses.len() as u32 > best {
                         best = uses.len() as u32;
                         evidence.clear();

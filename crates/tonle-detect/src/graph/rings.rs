@@ -99,8 +99,8 @@ impl Uses {
     }
 }
 
-/// The key of an identifier of a kind.
-fn key_of(kind: &str, identifier: &str) -> u64 {
+/// The key of an identifier of a kind, as [`Rings::observe_key`] and [`Rings::prefetch_key`] take it.
+pub fn key_of(kind: &str, identifier: &str) -> u64 {
     let mut h = FxHasher::default();
     kind.hash(&mut h);
     identifier.hash(&mut h);
@@ -137,8 +137,12 @@ impl Rings {
     /// within the window before `time`, this one included, latest use first. `watermark` is the latest event
     /// time seen: uses the window has passed by then are forgotten.
     pub fn observe(&mut self, kind: &str, identifier: &str, node: u32, time: i64, seq: u32, watermark: i64) -> &[Use] {
+        self.observe_key(key_of(kind, identifier), node, time, seq, watermark)
+    }
+
+    /// [`Rings::observe`] for an identifier's key ([`key_of`]).
+    pub fn observe_key(&mut self, key: u64, node: u32, time: i64, seq: u32, watermark: i64) -> &[Use] {
         self.forget(watermark);
-        let key = key_of(kind, identifier);
         let start = time - self.window;
         let kept_after = watermark.saturating_sub(self.window);
         let new = Use { node, time, seq };
@@ -161,14 +165,14 @@ impl Rings {
     /// For a stream of transactions, first step: starts loading where an identifier's entry is. A hint to the
     /// cache; nothing changes.
     #[inline]
-    pub fn prefetch(&self, kind: &str, identifier: &str) {
-        self.uses.prefetch(key_of(kind, identifier));
+    pub fn prefetch_key(&self, key: u64) {
+        self.uses.prefetch(key);
     }
 
-    /// The step after [`Rings::prefetch`], once the entry is loaded: starts loading its list of uses.
+    /// The step after [`Rings::prefetch_key`], once the entry is loaded: starts loading its list of uses.
     #[inline]
-    pub fn prefetch_list(&self, kind: &str, identifier: &str) {
-        if let Some(Uses::Many(list)) = self.uses.get(key_of(kind, identifier)) {
+    pub fn prefetch_list(&self, key: u64) {
+        if let Some(Uses::Many(list)) = self.uses.get(key) {
             if let Some(first) = list.first() {
                 crate::features::prefetch(first);
             }
