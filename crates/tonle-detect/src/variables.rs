@@ -259,23 +259,23 @@ impl Variables {
     /// The (horizon index, side) of the window whose largest amount a slot holds, if it holds one (side 0 is
     /// `out`, 1 `in`).
     pub fn maximum_of(&self, slot: usize) -> Option<(usize, usize)> {
-        let role = self.roles.iter().rposition(|first| *first <= slot)?;
-        let index = slot.checked_sub(self.roles[role] + ROLE_SCALARS)?;
-        let per_side = self.horizons * METRICS.len();
-        let (side, rest) = (index / per_side, index % per_side);
-        let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
-        (side < 2 && METRICS[metric].0 == "max").then_some((horizon, side))
+        self.window_metric(slot).filter(|(_, _, metric)| *metric == "max").map(|(horizon, side, _)| (horizon, side))
     }
 
     /// The horizon index of the window whose counts a slot reads (count, sum, mean, distinct or new
     /// counterparties; not its maximum, see [`Variables::maximum_of`]), if it reads one.
     pub fn window_of(&self, slot: usize) -> Option<usize> {
+        self.window_metric(slot).filter(|(_, _, metric)| *metric != "max").map(|(horizon, _, _)| horizon)
+    }
+
+    /// The (horizon index, side, metric name) of a role's window slot, if the slot is one.
+    fn window_metric(&self, slot: usize) -> Option<(usize, usize, &'static str)> {
         let role = self.roles.iter().rposition(|first| *first <= slot)?;
         let index = slot.checked_sub(self.roles[role] + ROLE_SCALARS)?;
         let per_side = self.horizons * METRICS.len();
         let (side, rest) = (index / per_side, index % per_side);
         let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
-        (side < 2 && METRICS[metric].0 != "max").then_some(horizon)
+        (side < 2).then_some((horizon, side, METRICS[metric].0))
     }
 
     /// The graph detector a slot reads, if any.
