@@ -16,6 +16,7 @@
 #       itself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 tonle=${1:-target/release/tonle}
 rounds=${2:-2}
 rate=${3:-5000}
@@ -62,13 +63,8 @@ run() {
   fi
   "$tonle" serve --data "$data" --listen 127.0.0.1:0 --fx "$work/sim/fx.csv" --max-lateness 1d 2>"$work/serve.log" &
   server=$!
-  local url=
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$work/serve.log"; exit 1; }
+  local url
+  wait_for_url "$work/serve.log"
   local latency
   latency=$("$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 1 \
     --rate "$rate" --connections 32 --seconds 10 | grep latency | sed 's/ *latency *//; s/ (from.*//')

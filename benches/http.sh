@@ -16,6 +16,7 @@
 # with --max-lateness 1d so that it folds them into its windows exactly instead of refusing them as too late.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 tonle=${1:-target/release/tonle}
 if [ ! -x "$tonle" ]; then
   cargo build --release -p tonle
@@ -32,12 +33,7 @@ start_server() {
   key=$("$tonle" keys create --data "$work/data" --tenant bench --user switch --role ingest 2>/dev/null)
   "$tonle" serve --data "$work/data" --listen 127.0.0.1:0 --fx "$work/sim/fx.csv" --max-lateness 1d 2>"$work/serve.log" &
   server=$!
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$work/serve.log"; exit 1; }
+  wait_for_url "$work/serve.log"
 }
 
 stop_server() {

@@ -11,6 +11,7 @@
 # Everything runs on loopback and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 tonle=${1:-target/release/tonle}
 if [ ! -x "$tonle" ]; then
   cargo build --release -p tonle
@@ -27,12 +28,7 @@ start_server() {
   "$tonle" serve --data "$work/data" --listen 127.0.0.1:0 --fx "$work/sim/fx.csv" --max-lateness 1d 2>"$log" &
   server=$!
   local started=$EPOCHREALTIME
-  for _ in $(seq 1200); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -n 1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$log"; exit 1; }
+  wait_for_url "$log" 120
   awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "  listening after %.1f s: ", b - a }'
   grep 'tonle: tenant' "$log" || echo "(nothing to restore)"
 }
