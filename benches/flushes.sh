@@ -26,6 +26,11 @@ if [ ! -x "$tonle" ]; then
 fi
 [ -d /dev/shm ] || { echo "no /dev/shm (tmpfs) on this machine" >&2; exit 1; }
 work=$(mktemp -d /tmp/tonle-bench-flushes.XXXXXX)
+if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
+  rmdir "$work"
+  echo "/tmp is on tmpfs here: the disk settings would flush nothing; run from a machine whose /tmp is on its disk" >&2
+  exit 1
+fi
 memory=$(mktemp -d /dev/shm/tonle-bench-flushes.XXXXXX)
 server=
 flusher=
@@ -65,10 +70,10 @@ run() {
   server=$!
   local url
   wait_for_url "$work/serve.log"
-  local latency
-  latency=$("$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 1 \
-    --rate "$rate" --connections 32 --seconds 10 | grep latency | sed 's/ *latency *//; s/ (from.*//')
-  printf '%-18s %s\n' "$1" "$latency"
+  local load
+  load=$("$tonle" bench http --url "$url" --key "$key" --in "$work/sim/transactions.jsonl" --batch 1 \
+    --rate "$rate" --connections 32 --seconds 10) || { printf '%s: the load failed:\n%s\n' "$1" "$load" >&2; exit 1; }
+  printf '%-18s %s\n' "$1" "$(grep latency <<<"$load" | sed 's/ *latency *//; s/ (from.*//')"
   kill "$server"
   wait "$server" 2>/dev/null || true
   server=
