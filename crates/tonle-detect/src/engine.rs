@@ -599,6 +599,11 @@ impl Engine {
         // Each transaction's identifier keys in the ring detector's index, computed once at its first step.
         let mut keys: [IdentifierKeys; RING] = [[None; 4]; RING];
         for i in 0..txs.len() + AHEAD {
+            if let Some(tx) = txs.get(i + 2) {
+                // The transaction itself, two steps before it is first read (a caller's transactions are
+                // not necessarily in the cache: a file's, a queue's).
+                crate::features::prefetch(tx);
+            }
             if let Some(tx) = txs.get(i) {
                 prepared[i % RING] = Some(self.store.prepare(&EventKeys::of(tx, 0).keys));
                 if let (Some(graph), Some(Ok(p))) = (&self.graph, &prepared[i % RING]) {

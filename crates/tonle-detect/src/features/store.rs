@@ -187,7 +187,7 @@ pub struct SideFeatures {
 }
 
 /// Features of one entity for the current event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EntityFeatures {
     /// The entity's earliest event time (this one, for a new entity).
     pub first_seen: i64,
@@ -597,14 +597,21 @@ impl FeatureStore {
             record.new_counterparty = new_flags;
         }
         for slot in 0..SLOTS {
-            out.roles[slot] = if ids[slot] == NO_ENTITY {
-                None
+            if ids[slot] == NO_ENTITY {
+                out.roles[slot] = None;
+                continue;
+            }
+            // Written in place: a snapshot's features are a few hundred bytes a role, and the slot nearly
+            // always holds the previous event's, to be overwritten.
+            let features = if late[slot] {
+                out.roles[slot].insert(self.scan(ids[slot], t))
             } else {
-                let mut features = if late[slot] { self.scan(ids[slot], t) } else { self.read(ids[slot]) };
-                features.since_last = since_last[slot];
-                features.new_counterparty = new_flags & (1 << slot) != 0;
-                Some(features)
+                let features = out.roles[slot].get_or_insert_with(EntityFeatures::default);
+                self.read_into(ids[slot], features);
+                features
             };
+            features.since_last = since_last[slot];
+            features.new_counterparty = new_flags & (1 << slot) != 0;
         }
         self.observed += 1;
         self.housekeep();
@@ -744,23 +751,25 @@ impl FeatureStore {
     }
 
     /// The features of an entity whose latest event is the current one, from its running counts.
-    fn read(&self, id: u32) -> EntityFeatures {
+    fn read_into(&self, id: u32, features: &mut EntityFeatures) {
         let entity = &self.entities[id as usize];
-        let mut features = EntityFeatures {
-            first_seen: entity.first_seen,
-            since_last: None,
-            new_counterparty: false,
-            windows: [[SideFeatures::default(); 2]; MAX_HORIZONS],
-        };
-        for (h, _) in counted(&self.horizons, &self.counted) {
-            let window = &entity.windows[h];
+        features.first_seen = entity.first_seen;
+        features.since_last = None;
+        features.new_counterparty = false;
+        for h in 0..MAX_HORIZONS {
+            let counted = h < self.horizons.len() && self.counted[h];
             for side in 0..2 {
-                features.windows[h][side] = SideFeatures {
-                    count: window.count[side],
-                    sum: window.sum[side],
-                    max: 0,
-                    distinct: window.distinct[side],
-                    new_counterparties: window.new_counterparties[side],
+                features.windows[h][side] = if counted {
+                    let window = &entity.windows[h];
+                    SideFeatures {
+                        count: window.count[side],
+                        sum: window.sum[side],
+                        max: 0,
+                        distinct: window.distinct[side],
+                        new_counterparties: window.new_counterparties[side],
+                    }
+                } else {
+                    SideFeatures::default()
                 };
             }
         }
@@ -772,7 +781,6 @@ impl FeatureStore {
                 }
             }
         }
-        features
     }
 
     /// The features of an entity at time `t` by walking its chain (for late events).
