@@ -610,14 +610,11 @@ impl MoneyGraph {
     fn fan(&mut self, node: u32, t: i64, window: i64, side: Side, evidence: &mut Vec<u32>) -> u32 {
         let n = self.graph.node(node);
         let most = self.config.hub_degree + 1;
-        let list = match side {
-            Side::In => n.in_between(t - window, t.saturating_add(1)),
-            Side::Out => n.out_between(t - window, t.saturating_add(1)),
-        };
+        let list = n.latest_first(side, t - window, t.saturating_add(1));
         self.small.clear();
         let mut distinct = 0;
         let mut read = 0;
-        for adj in list.rev() {
+        for adj in list {
             read += 1;
             if read > self.config.search_budget {
                 break;
@@ -642,7 +639,7 @@ impl MoneyGraph {
         // The sink's payers within the window: each with its latest payment's time (as its value) ...
         self.small.clear();
         let mut payers = 0;
-        for adj in self.graph.node(v).in_between(start, end).rev() {
+        for adj in self.graph.node(v).in_latest_first(start, end) {
             if self.small.insert(adj.peer, adj.time) {
                 payers += 1;
                 if payers > c.hub_degree {
@@ -860,7 +857,7 @@ impl MoneyGraph {
     fn chain_predecessor(&self, node: u32, t: i64, amount: i64) -> Option<(Adj, u32)> {
         let c = &self.config;
         let mut best: Option<(Adj, u32)> = None;
-        for adj in self.graph.node(node).in_between(t - c.chain_hop - 1, t.saturating_add(1)).rev().take(64) {
+        for adj in self.graph.node(node).in_latest_first(t - c.chain_hop - 1, t.saturating_add(1)).take(64) {
             let received = adj.amount as f64;
             let passed = amount as f64;
             if adj.time > t || passed < c.chain_share * received || passed > c.chain_tolerance * received {
@@ -884,7 +881,7 @@ impl MoneyGraph {
         // `u`'s payees.
         self.small.clear();
         let mut payees = 0;
-        for adj in self.graph.node(u).out_between(start, end).rev() {
+        for adj in self.graph.node(u).out_latest_first(start, end) {
             if self.small.insert(adj.peer, 0) {
                 payees += 1;
                 if payees > hub {
@@ -899,7 +896,7 @@ impl MoneyGraph {
         self.other.clear();
         let mut payers = std::mem::take(&mut self.payers);
         payers.clear();
-        for adj in self.graph.node(v).in_between(start, end).rev() {
+        for adj in self.graph.node(v).in_latest_first(start, end) {
             if self.other.insert(adj.peer, 0) {
                 payers.push(adj.peer);
                 if payers.len() > hub as usize {
@@ -955,7 +952,7 @@ impl MoneyGraph {
             let first = self.layer[at..at + run].iter().min_by_key(|p| p.time).copied();
             at += run;
             let Some(first) = first else { continue };
-            if let Some(fund) = self.graph.node(payer).in_between(start, first.time).next_back() {
+            if let Some(fund) = self.graph.node(payer).in_latest_first(start, first.time).next() {
                 funded += 1;
                 if stack.len() + 2 <= limit {
                     stack.push(fund.seq);

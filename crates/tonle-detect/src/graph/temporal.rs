@@ -60,6 +60,34 @@ impl Node {
     pub fn in_between(&self, after: i64, before: i64) -> Iter<'_, Adj> {
         between(&self.inn, after, before)
     }
+
+    /// [`Node::out_between`] latest first, found lazily: a walk that stops early reads no further back.
+    pub fn out_latest_first(&self, after: i64, before: i64) -> impl Iterator<Item = &Adj> {
+        latest_first(&self.out, after, before)
+    }
+
+    /// [`Node::in_between`] latest first, found lazily: a walk that stops early reads no further back.
+    pub fn in_latest_first(&self, after: i64, before: i64) -> impl Iterator<Item = &Adj> {
+        latest_first(&self.inn, after, before)
+    }
+
+    /// [`Node::in_latest_first`] or [`Node::out_latest_first`], by side.
+    pub(crate) fn latest_first(&self, side: Side, after: i64, before: i64) -> impl Iterator<Item = &Adj> {
+        let list = match side {
+            Side::In => &self.inn,
+            Side::Out => &self.out,
+        };
+        latest_first(list, after, before)
+    }
+}
+
+/// The entries with time in `(after, before)`, latest first: the end found as [`between`] finds it, then a
+/// walk back that stops at the first entry at or before `after`. Unlike `between(..).rev()`, it does not
+/// search for the window's start, which in a long list (a merchant's) reads entries all over it, when the
+/// caller stops after a few.
+fn latest_first(list: &VecDeque<Adj>, after: i64, before: i64) -> impl Iterator<Item = &Adj> {
+    let to = start_of_suffix(list, list.len(), |a| a.time >= before);
+    list.range(..to).rev().take_while(move |a| a.time > after)
 }
 
 /// The entries with time in `(after, before)`. Both ends are searched from the back of the list: windows end
@@ -470,7 +498,10 @@ mod tests {
             let to = list.partition_point(|a| a.time < before);
             let expected: Vec<i64> = list.range(from..to.max(from)).map(|a| a.time).collect();
             let found: Vec<i64> = between(&list, after, before).map(|a| a.time).collect();
-            proptest::prop_assert_eq!(found, expected);
+            proptest::prop_assert_eq!(&found, &expected);
+            let mut backwards: Vec<i64> = latest_first(&list, after, before).map(|a| a.time).collect();
+            backwards.reverse();
+            proptest::prop_assert_eq!(backwards, expected);
         }
     }
 }
