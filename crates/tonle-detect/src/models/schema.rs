@@ -110,9 +110,40 @@ struct Column {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extractor {
     columns: Vec<Column>,
-    /// The columns [`Extractor::fill`] writes, with their index, grouped by how they are read (so that the
-    /// branch on the type goes the same way for long runs).
+    /// The columns [`Extractor::fill`] writes, with their index, grouped by how they are read.
     plan: Vec<(usize, Column)>,
+    /// The plan as runs of columns read the same way, each run converted without a branch on the type.
+    runs: Vec<Run>,
+}
+
+/// Columns of the plan read the same way: `(column index, slot, one-hot code)` each.
+#[derive(Debug, Clone, PartialEq)]
+struct Run {
+    /// [`plan_order`] of every column of the run.
+    order: (bool, u8),
+    columns: Vec<(u32, u32, u32)>,
+}
+
+/// The plan cut into runs of one [`plan_order`] (the plan is sorted by it).
+fn runs_of(plan: &[(usize, Column)]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for &(i, column) in plan {
+        let order = plan_order(&column);
+        let entry = (i as u32, column.slot as u32, column.one_hot.unwrap_or(0));
+        match runs.last_mut() {
+            Some(run) if run.order == order => run.columns.push(entry),
+            _ => runs.push(Run { order, columns: vec![entry] }),
+        }
+    }
+    runs
+}
+
+/// Writes one run's columns: `value` converts a slot's value (with the column's one-hot code).
+#[inline(always)]
+fn fill_run(columns: &[(u32, u32, u32)], slots: &[Value], row: &mut [f32], value: impl Fn(Value, u32) -> f32) {
+    for &(i, slot, code) in columns {
+        row[i as usize] = value(slots[slot as usize], code);
+    }
 }
 
 /// The order of [`Extractor::plan`]: plain values by type, then one-hot columns.
@@ -221,7 +252,8 @@ impl Extractor {
         let columns: Vec<Column> =
             schema.features.iter().map(|name| resolve(name, variables)).collect::<Result<_, _>>()?;
         let plan = plan(&columns, |_| true);
-        Ok(Extractor { columns, plan })
+        let runs = runs_of(&plan);
+        Ok(Extractor { columns, plan, runs })
     }
 
     /// From now on, fills only the columns marked true in `read` (a model's, see
@@ -229,6 +261,7 @@ impl Extractor {
     /// held. A column past `read`'s end is read.
     pub fn read_only(&mut self, read: &[bool]) {
         self.plan = plan(&self.columns, |i| read.get(i).copied().unwrap_or(true));
+        self.runs = runs_of(&self.plan);
     }
 
     /// Number of columns.
@@ -252,12 +285,20 @@ impl Extractor {
     /// [`Self::read_only`]; `row` must be [`Self::width`] long).
     #[inline]
     pub fn fill(&self, slots: &[Value], row: &mut [f32]) {
-        for &(i, column) in &self.plan {
-            let value = slots[column.slot];
-            row[i] = match column.one_hot {
-                Some(code) => (value.to_f64(column.ty) == f64::from(code)) as u8 as f32,
-                None => value.to_f64(column.ty) as f32,
-            };
+        // Each run's type is one constant below, so that the conversion is inlined without its match. (A type
+        // of the same [`plan_order`] converts alike: an enum's domain does not change its code's value.)
+        for run in &self.runs {
+            let columns = &run.columns;
+            match run.order {
+                (false, 0) => fill_run(columns, slots, row, |v, _| v.to_f64(Ty::Number) as f32),
+                (false, 1) => fill_run(columns, slots, row, |v, _| v.to_f64(Ty::Integer) as f32),
+                (false, 2) => fill_run(columns, slots, row, |v, _| v.to_f64(Ty::Bool) as f32),
+                (false, _) => fill_run(columns, slots, row, |v, _| v.to_f64(Ty::Enum(0)) as f32),
+                (true, order) => {
+                    let ty = [Ty::Number, Ty::Integer, Ty::Bool, Ty::Enum(0)][order.min(3) as usize];
+                    fill_run(columns, slots, row, |v, code| (v.to_f64(ty) == f64::from(code)) as u8 as f32)
+                }
+            }
         }
     }
 }
