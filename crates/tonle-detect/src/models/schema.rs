@@ -110,9 +110,8 @@ struct Column {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extractor {
     columns: Vec<Column>,
-    /// The columns [`Extractor::fill`] writes, with their index, grouped by how they are read.
-    plan: Vec<(usize, Column)>,
-    /// The plan as runs of columns read the same way, each run converted without a branch on the type.
+    /// The columns [`Extractor::fill`] writes, in runs of columns read the same way (see [`plan`]), each run
+    /// converted without a branch on the type.
     runs: Vec<Run>,
 }
 
@@ -146,7 +145,7 @@ fn fill_run(columns: &[(u32, u32, u32)], slots: &[Value], row: &mut [f32], value
     }
 }
 
-/// The order of [`Extractor::plan`]: plain values by type, then one-hot columns.
+/// The order of a [`plan`]: plain values by type, then one-hot columns.
 fn plan_order(column: &Column) -> (bool, u8) {
     let ty = match column.ty {
         Ty::Number | Ty::Money | Ty::Duration => 0,
@@ -251,17 +250,15 @@ impl Extractor {
     pub fn new(schema: &FeatureSchema, variables: &Variables) -> Result<Extractor, SchemaError> {
         let columns: Vec<Column> =
             schema.features.iter().map(|name| resolve(name, variables)).collect::<Result<_, _>>()?;
-        let plan = plan(&columns, |_| true);
-        let runs = runs_of(&plan);
-        Ok(Extractor { columns, plan, runs })
+        let runs = runs_of(&plan(&columns, |_| true));
+        Ok(Extractor { columns, runs })
     }
 
     /// From now on, fills only the columns marked true in `read` (a model's, see
     /// [`crate::models::Model::columns_read`]) and reports only their slots; the others keep what the row
     /// held. A column past `read`'s end is read.
     pub fn read_only(&mut self, read: &[bool]) {
-        self.plan = plan(&self.columns, |i| read.get(i).copied().unwrap_or(true));
-        self.runs = runs_of(&self.plan);
+        self.runs = runs_of(&plan(&self.columns, |i| read.get(i).copied().unwrap_or(true)));
     }
 
     /// Number of columns.
@@ -271,7 +268,7 @@ impl Extractor {
 
     /// The slots the columns filled read.
     pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
-        self.plan.iter().map(|(_, c)| c.slot)
+        self.runs.iter().flat_map(|run| run.columns.iter().map(|&(_, slot, _)| slot as usize))
     }
 
     /// Column `i`'s value as a reason shows it: the variable's own rendering (`5m`, `1250.5`, `khqr`; for a
