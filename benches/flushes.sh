@@ -10,10 +10,11 @@
 # If "memory + flusher" is as slow as "disk", the flushes hold up every process on the machine, not only the
 # one that waits for them.
 #
-#   benches/flushes.sh [TONLE_BINARY] [ROUNDS] [RATE] [FLUSHES_PER_SECOND]
-#       (defaults: target/release/tonle, 2 rounds, 5000 requests/s, 1000 flushes/s; needs python3; each run
-#       is a fresh server for 10 s; everything runs on loopback, under temporary directories, and stops by
-#       itself)
+#   benches/flushes.sh [TONLE_BINARY] [ROUNDS] [RATE] [FLUSHES_PER_SECOND] [FLUSH_BYTES]
+#       (defaults: target/release/tonle, 2 rounds, 5000 requests/s, 1000 flushes/s of 24576 bytes; needs
+#       python3; SERVE_ARGS, if set, is added to every `tonle serve`, e.g. SERVE_ARGS="--commit-interval
+#       2ms"; each run is a fresh server for 10 s; everything runs on loopback, under temporary directories,
+#       and stops by itself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -21,6 +22,7 @@ tonle=${1:-target/release/tonle}
 rounds=${2:-2}
 rate=${3:-5000}
 flushes=${4:-1000}
+flush_bytes=${5:-24576}
 if [ ! -x "$tonle" ]; then
   cargo build --release -p tonle
 fi
@@ -39,7 +41,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; [ -n "$flusher" ] && kill $f
 cat >"$work/flusher.py" <<'PY'
 import os, sys, time
 path, seconds, rate = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-size, region = 24 * 1024, 32 << 20
+size, region = int(sys.argv[4]), 32 << 20
 fd = os.open(path, os.O_RDWR | os.O_CREAT)
 os.write(fd, b"\0" * region)
 os.fsync(fd)
@@ -63,10 +65,10 @@ run() {
   local key
   key=$("$tonle" keys create --data "$data" --tenant bench --user switch --role ingest 2>/dev/null)
   if [ "$3" = yes ]; then
-    python3 "$work/flusher.py" "$work/flushed" 12 "$flushes" &
+    python3 "$work/flusher.py" "$work/flushed" 12 "$flushes" "$flush_bytes" &
     flusher=$!
   fi
-  "$tonle" serve --data "$data" --listen 127.0.0.1:0 --fx "$work/sim/fx.csv" --max-lateness 1d 2>"$work/serve.log" &
+  "$tonle" serve --data "$data" --listen 127.0.0.1:0 --fx "$work/sim/fx.csv" --max-lateness 1d ${SERVE_ARGS:-} 2>"$work/serve.log" &
   server=$!
   local url
   wait_for_url "$work/serve.log"
@@ -85,7 +87,7 @@ run() {
   fi
 }
 
-echo "single transactions at $rate requests/s, 32 connections, 10 s each; the flusher: $flushes fdatasyncs/s of 24 KB"
+echo "single transactions at $rate requests/s, 32 connections, 10 s each; the flusher: $flushes fdatasyncs/s of $flush_bytes bytes${SERVE_ARGS:+; serve $SERVE_ARGS}"
 for round in $(seq "$rounds"); do
   echo "round $round"
   run "disk" "$work" no
