@@ -23,6 +23,9 @@ rounds=${2:-2}
 rate=${3:-5000}
 flushes=${4:-1000}
 flush_bytes=${5:-24576}
+for number in "$rounds" "$rate" "$flushes" "$flush_bytes"; do
+  [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "flushes.sh: ROUNDS, RATE, FLUSHES_PER_SECOND and FLUSH_BYTES are positive whole numbers, not '$number'" >&2; exit 2; }
+done
 if [ ! -x "$tonle" ]; then
   cargo build --release -p tonle
 fi
