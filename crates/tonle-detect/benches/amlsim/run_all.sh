@@ -7,7 +7,16 @@ set -euo pipefail
 KIT="$(cd "$(dirname "$0")" && pwd)"
 DIR="$(cd "$1" && pwd)"
 CONF=${2:-conf_10K.json}
-PYTHON37=${PYTHON37:-python3.7}
+# Python 3.7: $PYTHON37, else python3.7 if it runs, else pyenv's 3.7 (its shim refuses python3.7 unless 3.7 is
+# the selected version).
+if [ -z "${PYTHON37:-}" ]; then
+  PYTHON37=python3.7
+  if ! python3.7 --version >/dev/null 2>&1; then
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.7*/bin/python3.7; do
+      [ -x "$candidate" ] && PYTHON37=$candidate
+    done
+  fi
+fi
 TONLE=${TONLE:-tonle}
 cp -r "$KIT/shim" "$DIR/"
 cp "$KIT/build_local.sh" "$KIT/requirements.lock.txt" "$DIR/"
@@ -15,6 +24,9 @@ mkdir -p "$DIR/jars"
 if [ -n "${ORG_JSON_JAR:-}" ]; then cp "$ORG_JSON_JAR" "$DIR/jars/org-json.jar"; fi
 python3 "$KIT/prepare_params.py" "$DIR"
 cd "$DIR"
+# AMLSim makes outputs/<sim>/ with File.mkdir, which does not make a missing parent (upstream's checkout has
+# outputs/README.md, which the manifest does not fetch).
+mkdir -p outputs
 if [ ! -x venv37/bin/python ]; then
   "$PYTHON37" -m venv venv37
   venv37/bin/pip install -q -r requirements.lock.txt
