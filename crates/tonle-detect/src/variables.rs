@@ -155,6 +155,8 @@ pub fn horizon_label(millis: i64) -> String {
 pub struct Variables {
     schema: Schema,
     horizons: usize,
+    /// The horizons' lengths (ms), in the order of their variables.
+    horizon_millis: Vec<i64>,
     /// Minor units per major unit of the base currency: the feature store sums minor units.
     minor_per_major: f64,
     /// Slots of the transaction fields.
@@ -233,6 +235,7 @@ impl Variables {
         Variables {
             schema,
             horizons: horizons.len().min(MAX_HORIZONS),
+            horizon_millis: horizons.iter().take(MAX_HORIZONS).copied().collect(),
             minor_per_major: minor_per_major.max(1) as f64,
             amount,
             channel,
@@ -266,6 +269,11 @@ impl Variables {
     /// counterparties; not its maximum, see [`Variables::maximum_of`]), if it reads one.
     pub fn window_of(&self, slot: usize) -> Option<usize> {
         self.window_metric(slot).filter(|(_, _, metric)| *metric != "max").map(|(horizon, _, _)| horizon)
+    }
+
+    /// The length (ms) of the window a slot reads (any metric, the maximum included), if it reads one.
+    pub fn horizon_of(&self, slot: usize) -> Option<i64> {
+        self.window_metric(slot).and_then(|(horizon, _, _)| self.horizon_millis.get(horizon).copied())
     }
 
     /// The (horizon index, side, metric name) of a role's window slot, if the slot is one.

@@ -28,7 +28,8 @@ pub struct FeaturesArgs {
     #[arg(long, default_value = "default")]
     pub rules: PathBuf,
     /// A file listing the features, one per line (`#` starts a comment); default: the transaction's fields,
-    /// the debtor's and creditor's window features and four graph detectors (docs/models.md).
+    /// the debtor's and creditor's window features over an hour and longer, and the graph's chain and ring
+    /// (docs/models.md).
     #[arg(long)]
     pub features: Option<PathBuf>,
     /// An input file; repeat for more, in time order.
