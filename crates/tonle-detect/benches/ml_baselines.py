@@ -587,12 +587,14 @@ def main():
                   + (f"; GFP {m['gfp_s']:.0f} s ({m['gfp_edges_per_s']:,.0f} edges/s, batch {m['gfp_batch']})"
                      if "gfp_s" in m else ""))
     if args.json:
-        versions = {"lightgbm": lgb.__version__, "numpy": np.__version__, "pandas": pd.__version__}
-        try:
-            import sklearn
-            from importlib.metadata import version
-            versions.update({"scikit-learn": sklearn.__version__, "snapml": version("snapml")})
-        except Exception:
+        import sklearn
+        from importlib.metadata import PackageNotFoundError, version
+
+        versions = {"lightgbm": lgb.__version__, "numpy": np.__version__, "pandas": pd.__version__,
+                    "scikit-learn": sklearn.__version__}
+        try:  # snapml is only needed for the GFP row
+            versions["snapml"] = version("snapml")
+        except PackageNotFoundError:
             pass
         with open(args.json, "w") as f:
             json.dump({"data": data, "split": split_info, "seed": args.seed, "threads": args.threads,
