@@ -216,7 +216,9 @@ impl Variables {
                 countries[country_index(country)] = code as u32;
             }
         }
-        let labels: Vec<String> = horizons.iter().map(|h| horizon_label(*h)).collect();
+        // The feature store keeps at most MAX_HORIZONS windows (and refuses more); variables past them would
+        // be read as some other slot's.
+        let labels: Vec<String> = horizons.iter().take(MAX_HORIZONS).map(|h| horizon_label(*h)).collect();
         let mut roles = [0; 7];
         for (role, prefix) in ROLE_PREFIXES.iter().enumerate() {
             roles[role] = schema.len();

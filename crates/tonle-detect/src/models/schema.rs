@@ -370,10 +370,10 @@ pub const DEFAULT_GRAPH_FEATURES: [&str; 2] = ["graph.chain", "graph.ring"];
 /// an hour and longer ([`DEFAULT_SHORTEST_WINDOW`]), and the graph's chain and ring
 /// ([`DEFAULT_GRAPH_FEATURES`]).
 ///
-/// Left out for their cost (docs/models.md measures each choice): the detectors that search the graph beyond
+/// Left out for their cost (docs/models.md measures the lists): the detectors that search the graph beyond
 /// the payment's accounts ([`SEARCH_FEATURES`]: a third of the scoring throughput for 0.005 of PR-AUC),
-/// fan-in and fan-out (a search of their own; the distinct-counterparty windows carry the same), and the
-/// windows under an hour (kept for the model alone). A feature list can add any of them.
+/// fan-in and fan-out (a search of their own; the distinct-counterparty windows carry much of the same), and
+/// the windows under an hour (kept for the model alone). A feature list can add any of them.
 pub fn default_features(variables: &Variables) -> Vec<String> {
     let schema = variables.schema();
     let mut features: Vec<String> =
@@ -495,6 +495,17 @@ mod tests {
         for name in ["debtor.out.count_1h", "creditor.in.max_30d", "debtor.since_last", "graph.chain", "graph.ring"] {
             assert!(features.iter().any(|f| f == name), "{name}");
         }
+
+        // Other horizons: what is under an hour is left out, whatever the metric.
+        let custom = Variables::new(&[1_800_000, 7_200_000], 100);
+        let slot = |name: &str| custom.schema().slot(name).unwrap().0;
+        assert_eq!(custom.horizon_of(slot("creditor.in.max_30m")), Some(1_800_000));
+        assert_eq!(custom.horizon_of(slot("debtor.out.distinct_2h")), Some(7_200_000));
+        assert_eq!(custom.horizon_of(slot("debtor.since_last")), None);
+        let custom_features = default_features(&custom);
+        assert!(!custom_features.iter().any(|f| f.ends_with("_30m")));
+        assert!(custom_features.iter().any(|f| f == "creditor.in.max_2h"));
+        assert!(custom_features.iter().any(|f| f == "debtor.since_last"));
         assert_eq!(Extractor::new(&schema, &variables).unwrap().width(), features.len());
         // The costly searches are left out, and can be added.
         assert!(SEARCH_FEATURES.iter().all(|f| !features.iter().any(|g| g == f)));
