@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs IBM AMLSim end to end, offline, in an AMLSim checkout (see README.md):
 #   run_all.sh AMLSIM_DIR [conf_10K.json]
-# Needs: Java 11+ (javac, jar), Python 3.7 (PYTHON37, default python3.7) with pip access to PyPI, and
+# Needs: Java 11+ (javac, jar), Python 3.7 (PYTHON37; else python3.7 if it runs, else the newest of pyenv's
+# 3.7 versions) with pip access to PyPI, and
 # JSON-java's org/json classes (ORG_JSON_JAR, or the Google Cloud SDK's copy found by build_local.sh).
 set -euo pipefail
 KIT="$(cd "$(dirname "$0")" && pwd)"
@@ -12,9 +13,11 @@ CONF=${2:-conf_10K.json}
 if [ -z "${PYTHON37:-}" ]; then
   PYTHON37=python3.7
   if ! python3.7 --version >/dev/null 2>&1; then
-    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.7*/bin/python3.7; do
-      [ -x "$candidate" ] && PYTHON37=$candidate
-    done
+    PYTHON37=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.7*/bin/python3.7 2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -z "$PYTHON37" ]; then
+      echo "run_all.sh: no Python 3.7 found (python3.7 does not run, none under pyenv's versions); set PYTHON37" >&2
+      exit 1
+    fi
   fi
 fi
 TONLE=${TONLE:-tonle}
