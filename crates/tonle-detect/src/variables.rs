@@ -154,8 +154,7 @@ pub fn horizon_label(millis: i64) -> String {
 #[derive(Debug, Clone)]
 pub struct Variables {
     schema: Schema,
-    horizons: usize,
-    /// The horizons' lengths (ms), in the order of their variables.
+    /// The horizons' lengths (ms), in the order of their variables (at most `MAX_HORIZONS`).
     horizon_millis: Vec<i64>,
     /// Minor units per major unit of the base currency: the feature store sums minor units.
     minor_per_major: f64,
@@ -236,7 +235,6 @@ impl Variables {
         }
         Variables {
             schema,
-            horizons: horizons.len().min(MAX_HORIZONS),
             horizon_millis: horizons.iter().take(MAX_HORIZONS).copied().collect(),
             minor_per_major: minor_per_major.max(1) as f64,
             amount,
@@ -282,7 +280,7 @@ impl Variables {
     fn window_metric(&self, slot: usize) -> Option<(usize, usize, &'static str)> {
         let role = self.roles.iter().rposition(|first| *first <= slot)?;
         let index = slot.checked_sub(self.roles[role] + ROLE_SCALARS)?;
-        let per_side = self.horizons * METRICS.len();
+        let per_side = self.horizon_millis.len() * METRICS.len();
         let (side, rest) = (index / per_side, index % per_side);
         let (horizon, metric) = (rest / METRICS.len(), rest % METRICS.len());
         (side < 2).then_some((horizon, side, METRICS[metric].0))
@@ -373,7 +371,7 @@ impl Variables {
         slots[first + 3] = Value::bool(f.since_last.is_some());
         let mut slot = first + ROLE_SCALARS;
         for side in 0..2 {
-            for window in f.windows.iter().take(self.horizons) {
+            for window in f.windows.iter().take(self.horizon_millis.len()) {
                 let w = window[side];
                 let major = |minor: i64| minor as f64 / self.minor_per_major;
                 let mean = if w.count == 0 { 0.0 } else { major(w.sum) / w.count as f64 };
