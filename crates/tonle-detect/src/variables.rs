@@ -217,7 +217,8 @@ impl Variables {
         }
         // The feature store keeps at most MAX_HORIZONS windows (and refuses more); variables past them would
         // be read as some other slot's.
-        let labels: Vec<String> = horizons.iter().take(MAX_HORIZONS).map(|h| horizon_label(*h)).collect();
+        let horizon_millis: Vec<i64> = horizons.iter().take(MAX_HORIZONS).copied().collect();
+        let labels: Vec<String> = horizon_millis.iter().map(|h| horizon_label(*h)).collect();
         let mut roles = [0; 7];
         for (role, prefix) in ROLE_PREFIXES.iter().enumerate() {
             roles[role] = schema.len();
@@ -235,7 +236,7 @@ impl Variables {
         }
         Variables {
             schema,
-            horizon_millis: horizons.iter().take(MAX_HORIZONS).copied().collect(),
+            horizon_millis,
             minor_per_major: minor_per_major.max(1) as f64,
             amount,
             channel,
