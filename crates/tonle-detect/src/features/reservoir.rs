@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+use super::entity::seconds_floor;
+
 /// Entity slots of an event: who the event touches, in which role.
 pub const SLOTS: usize = 7;
 
@@ -52,6 +54,11 @@ pub struct Record {
     pub accounts: [u32; 2],
     /// The next event of the same entity, per slot.
     pub next: [Link; SLOTS],
+    /// For the two account slots (debtor, creditor), the next event's time in whole seconds rounded down
+    /// ([`seconds_floor`]; 0 when there is none): a window expiring this event knows from it, without loading
+    /// the next one, whether that one stays.
+    #[serde(default)]
+    pub next_second: [u32; 2],
     /// Per slot: whether the counterparty was new when the event arrived.
     pub new_counterparty: u8,
     /// Per slot: whether this is the entity's latest event with this counterparty on this side (so that
@@ -114,11 +121,16 @@ impl Reservoir {
         self.at(link).map(|r| r.next[slot_of(link)]).unwrap_or(NO_LINK)
     }
 
-    /// Sets the next link after `link` (ignored if that event was dropped).
+    /// Sets the next link after `link` (ignored if that event was dropped), and for an account slot the next
+    /// event's time in seconds (read from it: a new event's record is in the cache).
     #[inline]
     pub fn set_next(&mut self, link: Link, next: Link) {
         if let Some(i) = self.index(link) {
-            self.records[i].next[slot_of(link)] = next;
+            let slot = slot_of(link);
+            if slot < 2 {
+                self.records[i].next_second[slot] = self.time(next).map_or(0, seconds_floor);
+            }
+            self.records[i].next[slot] = next;
         }
     }
 
@@ -168,7 +180,15 @@ mod tests {
     use super::*;
 
     fn record(time: i64) -> Record {
-        Record { time, amount: 1, accounts: [0; 2], next: [NO_LINK; SLOTS], new_counterparty: 0, latest: 0 }
+        Record {
+            time,
+            amount: 1,
+            accounts: [0; 2],
+            next: [NO_LINK; SLOTS],
+            next_second: [0; 2],
+            new_counterparty: 0,
+            latest: 0,
+        }
     }
 
     #[test]

@@ -240,6 +240,9 @@ pub struct MemoryReport {
 
 const NO_ENTITY: u32 = u32::MAX;
 
+/// How many entities ahead a housekeeping pass requests the oldest event of the entity it will visit.
+const VISIT_AHEAD: usize = 4;
+
 /// The most entities a store numbers (counterparty keys hold an entity number and a side in 32 bits).
 pub const MAX_ENTITIES: usize = (1 << 31) - 1;
 
@@ -528,7 +531,11 @@ impl FeatureStore {
                     if (entity.tail_bounds[h] as i64) * 1000 <= start {
                         let tail = entity.tails[h];
                         if let Some(record) = self.reservoir.at(tail).filter(|r| r.time <= start) {
-                            if let Some(next) = self.reservoir.at(record.next[slot_of(tail)]) {
+                            let slot = slot_of(tail);
+                            // An account's next event is read only if its time to the second does not show
+                            // that it stays (see `expire`).
+                            let read = slot >= 2 || (record.next_second[slot] as i64) * 1000 <= start;
+                            if let Some(next) = self.reservoir.at(record.next[slot]).filter(|_| read) {
                                 prefetch(next);
                             }
                         }
@@ -574,6 +581,7 @@ impl FeatureStore {
             amount: event.amount,
             accounts: accounts_of(&ids),
             next: [NO_LINK; SLOTS],
+            next_second: [0; 2],
             new_counterparty: 0,
             latest: 0,
         });
@@ -854,6 +862,13 @@ impl FeatureStore {
                 let per_event = self.entities.len() / self.sweep_every as usize + 1;
                 let end = (self.cursor + per_event).min(self.entities.len());
                 for id in self.cursor..end {
+                    // The pass reads the entities in order, but each one's oldest event is anywhere in the
+                    // reservoir: it is requested a few visits ahead.
+                    if let Some(ahead) = self.entities.get(id + VISIT_AHEAD) {
+                        if let Some(record) = self.reservoir.at(ahead.anchor) {
+                            prefetch(record);
+                        }
+                    }
                     self.visit(id, before);
                 }
                 self.cursor = end;
@@ -882,7 +897,12 @@ impl FeatureStore {
         entity.maxima.shrink();
         while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
             entity.before_anchor = entity.before_anchor.max(record.time);
-            entity.anchor = record.next[slot_of(entity.anchor)];
+            let slot = slot_of(entity.anchor);
+            entity.anchor = record.next[slot];
+            // An account's next event stays if its time to the second says so: it need not be loaded.
+            if slot < 2 && (record.next_second[slot] as i64) * 1000 >= before {
+                break;
+            }
         }
         entity.counterparties.retain(|l| reservoir.holds(l), |l| link_key(reservoir, l));
         if !reservoir.holds(entity.head) {
@@ -987,6 +1007,13 @@ fn expire(tail: &mut Link, bound: &mut u32, window: &mut Window, reservoir: &Res
             window.distinct[side] -= 1;
         }
         *tail = record.next[slot];
+        if slot < 2 && *tail != NO_LINK {
+            // An account's next event: its time is known to the second from this one.
+            *bound = record.next_second[slot];
+            if (*bound as i64) * 1000 > start {
+                return;
+            }
+        }
     }
     // The chain ran out: every event left the window.
     debug_assert!(window.count == [0, 0]);
