@@ -566,13 +566,17 @@ impl Engine {
         let prepared = self.store.prepare(&EventKeys::of(tx, 0).keys)?;
         let mut keys = [None; 4];
         if let Some(graph) = &self.graph {
-            // Requested before the store's state, so that the graph's cache misses overlap with the store's.
+            // Requested beside the store's state, so that the graph's cache misses overlap with the store's.
             let edge = edge_of(graph, tx, 0, &prepared, Some(&mut self.ip), &mut self.node_keys);
             keys = graph.identifier_keys(edge.identifiers);
             graph.prefetch_identifiers(&keys);
+            // The store's requests go out before the graph's next step, which reads the identifiers' entries
+            // and so waits for them.
+            self.store.warm(&prepared, tx.time.millis());
             graph.prefetch(&edge, &keys);
+        } else {
+            self.store.warm(&prepared, tx.time.millis());
         }
-        self.store.warm(&prepared, tx.time.millis());
         self.decide_prepared(tx, &prepared, &keys)
     }
 

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use tonle_detect::graph::{
-    ip_text, GraphConfig, GraphFacts, Keyed, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT,
+    ip_text, GraphConfig, GraphFacts, Keyed, Lists, MoneyGraph, Motif, NewEdge, TemporalGraph, MOTIFS, NO_HINT,
 };
 
 const MIN: i64 = 60_000;
@@ -471,5 +471,84 @@ proptest! {
             net.pay_with(&a.to_string(), &b.to_string(), *t, 100, refs);
             prop_assert_eq!(net.value(Motif::Ring), brute_ring(&edges, i, window), "ring at edge {}", i);
         }
+    }
+}
+
+/// A graph running only `motifs`.
+fn running(config: GraphConfig, motifs: &[Motif]) -> MoneyGraph {
+    let mut enabled = [false; MOTIFS];
+    motifs.iter().for_each(|m| enabled[*m as usize] = true);
+    MoneyGraph::new(config, enabled).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The mule chains read only the incoming lists and the rings neither, so a graph running only them keeps
+    /// fewer lists (and forgets nodes by its sweep): they find what they find with every list kept, late edges
+    /// and forgotten nodes included. A graph that then starts every detector rebuilds its outgoing lists from
+    /// the incoming ones and finds what a graph that ran every detector all along finds.
+    #[test]
+    fn detectors_find_the_same_with_only_the_lists_they_read(
+        raw in prop::collection::vec(
+            (0u8..10, 0u8..10, 0i64..30, 0i64..4, 50i64..150, [prop::option::of(0u8..3), prop::option::of(0u8..3), prop::option::of(0u8..3), prop::option::of(0u8..3)]),
+            1..120,
+        ),
+    ) {
+        let config = GraphConfig {
+            horizon: 300 * MIN,
+            ring_window: 200 * MIN,
+            chain_hop: 60 * MIN,
+            fan_window: 100 * MIN,
+            scatter_gather_window: 200 * MIN,
+            cycle_window: 200 * MIN,
+            layer_window: 200 * MIN,
+            ..config()
+        };
+        let mut all = MoneyGraph::new(config, [true; MOTIFS]).unwrap();
+        let mut chain_and_ring = running(config, &[Motif::Chain, Motif::Ring]);
+        let mut ring = running(config, &[Motif::Ring]);
+        let mut switched = running(config, &[Motif::Chain, Motif::Ring]);
+        prop_assert_eq!(chain_and_ring.graph().lists(), Lists { inn: true, out: false });
+        prop_assert_eq!(ring.graph().lists(), Lists { inn: false, out: false });
+        let names = ["device", "ip", "phone", "phone"];
+        let mut time = 0;
+        let mut facts: [GraphFacts; 4] = Default::default();
+        for (i, &(a, b, gap, late, amount, ids)) in raw.iter().enumerate() {
+            time += gap * MIN;
+            if i == raw.len() / 2 {
+                switched.reconfigure(config, [true; MOTIFS]);
+                prop_assert_eq!(switched.graph().lists(), Lists::BOTH);
+            }
+            let texts: Vec<Option<String>> =
+                ids.iter().zip(names).map(|(id, name)| id.map(|n| format!("{name}-{n}"))).collect();
+            let (debtor, creditor, id) = (a.to_string(), b.to_string(), format!("t{i}"));
+            let edge = NewEdge {
+                id: &id,
+                debtor: &debtor,
+                creditor: &creditor,
+                // Every fourth edge or so is up to 30 minutes late.
+                time: time - late * 10 * MIN,
+                amount: amount * 100,
+                identifiers: std::array::from_fn(|k| texts[k].as_deref()),
+                node_hints: [NO_HINT; 2],
+            };
+            for (graph, found) in [&mut all, &mut chain_and_ring, &mut ring, &mut switched].into_iter().zip(facts.iter_mut()) {
+                graph.observe(&edge, found);
+            }
+            for motif in [Motif::Chain, Motif::Ring] {
+                prop_assert_eq!(facts[1].value(motif), facts[0].value(motif), "{:?} at edge {}", motif, i);
+                prop_assert_eq!(facts[1].evidence(motif), facts[0].evidence(motif), "{:?} at edge {}", motif, i);
+            }
+            prop_assert_eq!(facts[2].value(Motif::Ring), facts[0].value(Motif::Ring), "ring alone at edge {}", i);
+            prop_assert_eq!(facts[2].evidence(Motif::Ring), facts[0].evidence(Motif::Ring));
+            if i >= raw.len() / 2 {
+                for motif in Motif::ALL {
+                    prop_assert_eq!(facts[3].value(motif), facts[0].value(motif), "{:?} after the switch, edge {}", motif, i);
+                    prop_assert_eq!(facts[3].evidence(motif), facts[0].evidence(motif));
+                }
+            }
+        }
+        prop_assert!(chain_and_ring.graph().memory().bytes <= all.graph().memory().bytes);
     }
 }

@@ -1,5 +1,5 @@
 //! A table keyed by 64-bit hashes whose slot can be loaded into the cache ahead of a lookup: open addressing
-//! with linear probing, keys and values in two arrays. A std `HashMap` does not say where a key's slot is, so
+//! with linear probing, each key beside its value (one cache line holds both). A std `HashMap` does not say where a key's slot is, so
 //! a stream can only start loading it by looking it up, which waits for the memory; this table gives the
 //! address from the key alone ([`HashedTable::prefetch`]).
 //!
@@ -12,11 +12,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const EMPTY: u64 = 0;
 
+/// A key and its value, side by side: a lookup that finds its key at home loads one line. Aligned so that a
+/// slot of up to 32 bytes never straddles two lines.
+#[derive(Debug, Clone, Default)]
+#[repr(C, align(32))]
+struct Slot<V> {
+    key: u64,
+    value: V,
+}
+
 /// The table.
 #[derive(Debug, Clone)]
 pub struct HashedTable<V> {
-    keys: Vec<u64>,
-    values: Vec<V>,
+    slots: Vec<Slot<V>>,
     len: usize,
     /// `64 - log2(capacity)`: a key's home slot is the top bits of its product with a large odd constant.
     shift: u32,
@@ -24,7 +32,7 @@ pub struct HashedTable<V> {
 
 impl<V: Default> Default for HashedTable<V> {
     fn default() -> Self {
-        HashedTable { keys: Vec::new(), values: Vec::new(), len: 0, shift: 64 }
+        HashedTable { slots: Vec::new(), len: 0, shift: 64 }
     }
 }
 
@@ -51,7 +59,12 @@ impl<V: Default> HashedTable<V> {
 
     /// Slots allocated.
     pub fn capacity(&self) -> usize {
-        self.keys.len()
+        self.slots.len()
+    }
+
+    /// Bytes of the slots allocated.
+    pub fn slot_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot<V>>()
     }
 
     #[inline]
@@ -62,7 +75,7 @@ impl<V: Default> HashedTable<V> {
 
     #[inline]
     fn mask(&self) -> usize {
-        self.keys.len() - 1
+        self.slots.len() - 1
     }
 
     /// The slot holding `key`, or the empty slot ending its probe run.
@@ -71,7 +84,7 @@ impl<V: Default> HashedTable<V> {
         let mask = self.mask();
         let mut at = self.home(key);
         loop {
-            match self.keys[at] {
+            match self.slots[at].key {
                 k if k == key => return Ok(at),
                 EMPTY => return Err(at),
                 _ => at = (at + 1) & mask,
@@ -85,7 +98,7 @@ impl<V: Default> HashedTable<V> {
         if self.len == 0 {
             return None;
         }
-        self.find(stored(key)).ok().map(|at| &self.values[at])
+        self.find(stored(key)).ok().map(|at| &self.slots[at].value)
     }
 
     /// The value of a key, to change.
@@ -94,22 +107,21 @@ impl<V: Default> HashedTable<V> {
         if self.len == 0 {
             return None;
         }
-        self.find(stored(key)).ok().map(|at| &mut self.values[at])
+        self.find(stored(key)).ok().map(|at| &mut self.slots[at].value)
     }
 
     /// The value of a key, made with `new` if the key is new; and whether it was.
     pub fn get_or_insert_with(&mut self, key: u64, new: impl FnOnce() -> V) -> (&mut V, bool) {
         let key = stored(key);
-        if (self.len + 1) * 8 > self.keys.len() * 7 {
+        if (self.len + 1) * 8 > self.slots.len() * 7 {
             self.grow();
         }
         match self.find(key) {
-            Ok(at) => (&mut self.values[at], false),
+            Ok(at) => (&mut self.slots[at].value, false),
             Err(at) => {
-                self.keys[at] = key;
-                self.values[at] = new();
+                self.slots[at] = Slot { key, value: new() };
                 self.len += 1;
-                (&mut self.values[at], true)
+                (&mut self.slots[at].value, true)
             }
         }
     }
@@ -120,21 +132,21 @@ impl<V: Default> HashedTable<V> {
             return None;
         }
         let mut hole = self.find(stored(key)).ok()?;
-        let value = std::mem::take(&mut self.values[hole]);
-        self.keys[hole] = EMPTY;
+        let value = std::mem::take(&mut self.slots[hole].value);
+        self.slots[hole].key = EMPTY;
         self.len -= 1;
         // Backward shift: move each later key of the run into the hole if its home is not between the hole
         // and it (cyclically), so that every key stays reachable from its home without tombstones.
         let mask = self.mask();
         let mut at = (hole + 1) & mask;
-        while self.keys[at] != EMPTY {
-            let home = self.home(self.keys[at]);
+        while self.slots[at].key != EMPTY {
+            let home = self.home(self.slots[at].key);
             let distance_to_hole = hole.wrapping_sub(home) & mask;
             let distance_to_at = at.wrapping_sub(home) & mask;
             if distance_to_hole < distance_to_at {
-                self.keys[hole] = self.keys[at];
-                self.keys[at] = EMPTY;
-                self.values.swap(hole, at);
+                // The hole's slot is empty (key EMPTY, default value): swapping moves the entry and leaves
+                // the hole at `at`.
+                self.slots.swap(hole, at);
                 hole = at;
             }
             at = (at + 1) & mask;
@@ -146,30 +158,27 @@ impl<V: Default> HashedTable<V> {
     /// cache; nothing changes.
     #[inline]
     pub fn prefetch(&self, key: u64) {
-        if self.keys.is_empty() {
+        if self.slots.is_empty() {
             return;
         }
-        let at = self.home(stored(key));
-        crate::features::prefetch(&self.keys[at]);
-        crate::features::prefetch(&self.values[at]);
+        crate::features::prefetch(&self.slots[self.home(stored(key))]);
     }
 
     /// The keys and their values, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &V)> {
-        self.keys.iter().zip(&self.values).filter(|(k, _)| **k != EMPTY).map(|(k, v)| (*k, v))
+        self.slots.iter().filter(|slot| slot.key != EMPTY).map(|slot| (slot.key, &slot.value))
     }
 
     fn grow(&mut self) {
-        let capacity = (self.keys.len() * 2).max(16);
-        let keys = std::mem::replace(&mut self.keys, vec![EMPTY; capacity]);
-        let values = std::mem::replace(&mut self.values, std::iter::repeat_with(V::default).take(capacity).collect());
+        let capacity = (self.slots.len() * 2).max(16);
+        let fresh = std::iter::repeat_with(|| Slot { key: EMPTY, value: V::default() }).take(capacity).collect();
+        let slots = std::mem::replace(&mut self.slots, fresh);
         self.shift = 64 - capacity.trailing_zeros();
-        for (key, value) in keys.into_iter().zip(values) {
-            if key != EMPTY {
+        for slot in slots {
+            if slot.key != EMPTY {
                 // A fresh table of twice the size always has an empty slot for each key.
-                let Err(at) = self.find(key) else { unreachable!("keys are distinct") };
-                self.keys[at] = key;
-                self.values[at] = value;
+                let Err(at) = self.find(slot.key) else { unreachable!("keys are distinct") };
+                self.slots[at] = slot;
             }
         }
     }

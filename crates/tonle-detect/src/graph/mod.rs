@@ -19,4 +19,4 @@ pub mod trace;
 
 pub use config::GraphConfig;
 pub use motifs::{ip_text, GraphFacts, IdentifierKeys, MoneyGraph, Motif, NewEdge, MOTIFS};
-pub use temporal::{GraphMemory, Keyed, TemporalGraph, NO_HINT};
+pub use temporal::{GraphMemory, Keyed, Lists, TemporalGraph, NO_HINT};

@@ -33,7 +33,7 @@ use tonle_core::Transaction;
 
 use super::config::{GraphConfig, Nodes};
 use super::rings::{key_of, Rings};
-use super::temporal::{Adj, Keyed, Side, TemporalGraph, NO_HINT};
+use super::temporal::{Adj, Keyed, Lists, Side, TemporalGraph, NO_HINT};
 
 /// The detectors, in the order of [`GraphFacts::values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -398,15 +398,25 @@ pub struct MoneyGraph {
     payers: Vec<u32>,
 }
 
+/// The lists the detectors marked in `enabled` read: every detector but the rings reads a list, the fans and
+/// the mule chains one only.
+fn lists_read(enabled: [bool; MOTIFS]) -> Lists {
+    let on = |motifs: &[Motif]| motifs.iter().any(|m| enabled[*m as usize]);
+    let both = [Motif::GatherScatter, Motif::ScatterGather, Motif::Cycle, Motif::Bipartite, Motif::Stack];
+    Lists { inn: on(&both) || on(&[Motif::FanIn, Motif::Chain]), out: on(&both) || on(&[Motif::FanOut]) }
+}
+
 impl MoneyGraph {
     /// A graph with these parameters (checked with [`GraphConfig::check`]) running the detectors marked in
     /// `enabled` (order of [`Motif::ALL`]); the others read 0.
     pub fn new(config: GraphConfig, enabled: [bool; MOTIFS]) -> Result<MoneyGraph, String> {
         config.check()?;
+        let mut graph = TemporalGraph::new(config.horizon);
+        graph.keep_lists(lists_read(enabled));
         Ok(MoneyGraph {
             config,
             enabled,
-            graph: TemporalGraph::new(config.horizon),
+            graph,
             rings: Rings::new(config.ring_window),
             a: Marks::default(),
             b: Marks::default(),
@@ -448,6 +458,7 @@ impl MoneyGraph {
     /// grows to the new graph as it is used.
     pub fn set_state(&mut self, graph: TemporalGraph, rings: Rings) {
         self.graph = graph;
+        self.graph.keep_lists(lists_read(self.enabled));
         self.rings = rings;
     }
 
@@ -464,10 +475,12 @@ impl MoneyGraph {
     /// Takes other parameters (checked with [`GraphConfig::check`] by the caller) and detectors from now on.
     /// The edges held are kept: a longer horizon keeps edges longer from now on, a shorter one drops the
     /// older ones at the next edge; a detector newly run sees the edges held (a chain's hops build up from
-    /// the edges it sees).
+    /// the edges it sees), except in the lists no detector read before: when neither list was kept (only the
+    /// rings ran), the lists start with the next edge ([`TemporalGraph::keep_lists`]).
     pub fn reconfigure(&mut self, config: GraphConfig, enabled: [bool; MOTIFS]) {
         self.config = config;
         self.enabled = enabled;
+        self.graph.keep_lists(lists_read(enabled));
         self.graph.set_horizon(config.horizon);
         self.rings.set_window(config.ring_window);
     }

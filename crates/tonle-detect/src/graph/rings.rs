@@ -201,7 +201,7 @@ impl Rings {
 
     /// Bytes allocated.
     pub fn memory_bytes(&self) -> usize {
-        self.uses.capacity() * std::mem::size_of::<(u64, Uses)>()
+        self.uses.slot_bytes()
             + self.uses.iter().map(|(_, l)| l.heap_bytes()).sum::<usize>()
             + self.queue.capacity() * std::mem::size_of::<(i64, u64)>()
     }

@@ -6,6 +6,10 @@
 //! number that wraps); the transaction ids are kept once, in arrival order, for evidence. Edges older than the
 //! horizon behind the latest event time are dropped, and a node with no edge left is forgotten.
 //!
+//! A list that no detector reads need not be kept ([`TemporalGraph::keep_lists`]): the default rules' mule
+//! chains read only the incoming lists, the shared-identifier rings neither. Adding an edge to a list and
+//! dropping it later cost a cache miss or two each.
+//!
 //! A caller that numbers its accounts itself (the engine's feature store does) passes each key's number as a
 //! hint: the graph remembers the node per number, so the next edge of that account finds its node without
 //! hashing the key. A hint is only a shortcut: the node's key is compared before it is used.
@@ -48,6 +52,10 @@ pub struct Node {
     pub out: VecDeque<Adj>,
     /// Edges it is paid, oldest first.
     pub inn: VecDeque<Adj>,
+    /// The time of its latest edge, either way: a node is forgotten only once this has left the horizon, so
+    /// that its number names one account while any of its edges is held (the rings count accounts by it).
+    #[serde(default)]
+    pub last: i64,
 }
 
 impl Node {
@@ -186,6 +194,33 @@ pub struct TemporalGraph {
     /// Per caller's number, the node last found for it (or [`NO_HINT`]); checked against the node's key.
     #[serde(skip)]
     hinted: Vec<u32>,
+    /// Whether the incoming and the outgoing lists are kept (see [`TemporalGraph::keep_lists`]).
+    #[serde(default)]
+    kept: Lists,
+    /// The next node slot the sweep looks at (see [`TemporalGraph::sweep_one`]).
+    #[serde(skip)]
+    sweep: usize,
+}
+
+/// Which of each node's two lists are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lists {
+    /// The edges a node is paid.
+    pub inn: bool,
+    /// The edges a node pays.
+    pub out: bool,
+}
+
+impl Lists {
+    /// Both lists.
+    pub const BOTH: Lists = Lists { inn: true, out: true };
+}
+
+/// Both lists (what a graph kept before lists could be left out).
+impl Default for Lists {
+    fn default() -> Self {
+        Lists::BOTH
+    }
 }
 
 impl TemporalGraph {
@@ -202,6 +237,52 @@ impl TemporalGraph {
     /// Keeps edges for `horizon` ms from the next edge on.
     pub fn set_horizon(&mut self, horizon: i64) {
         self.horizon = horizon;
+    }
+
+    /// The lists it keeps.
+    pub fn lists(&self) -> Lists {
+        self.kept
+    }
+
+    /// Keeps these lists from now on (both by default). A list no longer kept is emptied. A list kept anew is
+    /// rebuilt from the other one when that was kept, so that it holds every edge within the horizon;
+    /// otherwise it starts empty and holds the edges added from now on.
+    pub fn keep_lists(&mut self, lists: Lists) {
+        let was = self.kept;
+        self.kept = lists;
+        for n in &mut self.nodes {
+            // A node read from a snapshot written before nodes kept their latest time finds it in its lists.
+            let latest = [n.inn.back(), n.out.back()].into_iter().flatten().map(|a| a.time).max();
+            n.last = n.last.max(latest.unwrap_or(i64::MIN));
+        }
+        if !lists.inn {
+            self.nodes.iter_mut().for_each(|n| n.inn = VecDeque::new());
+        }
+        if !lists.out {
+            self.nodes.iter_mut().for_each(|n| n.out = VecDeque::new());
+        }
+        if lists.out && !was.out && was.inn {
+            self.rebuild(Side::Out);
+        }
+        if lists.inn && !was.inn && was.out {
+            self.rebuild(Side::In);
+        }
+    }
+
+    /// Fills one side's lists (empty) from the other side's.
+    fn rebuild(&mut self, side: Side) {
+        let first = self.first_seq;
+        let mut edges: Vec<(u32, Adj)> = Vec::new();
+        for (node, n) in self.nodes.iter().enumerate() {
+            let other = if side == Side::Out { &n.inn } else { &n.out };
+            edges.extend(other.iter().map(|a| (a.peer, Adj { peer: node as u32, ..*a })));
+        }
+        // Same-time edges in arrival order, as `insert` keeps them.
+        edges.sort_by_key(|(_, a)| (a.time, a.seq.wrapping_sub(first)));
+        for (node, adj) in edges {
+            let n = &mut self.nodes[node as usize];
+            if side == Side::Out { &mut n.out } else { &mut n.inn }.push_back(adj);
+        }
     }
 
     /// The node of an account, if it has edges within the horizon.
@@ -256,8 +337,19 @@ impl TemporalGraph {
         let to = self.intern_hinted(creditor);
         let seq = self.first_seq.wrapping_add(self.records.len() as u32);
         self.records.push_back(Record { id: CompactString::from(id), debtor: from, creditor: to, time, chain: 0 });
-        insert(&mut self.nodes[from as usize].out, Adj { time, amount, peer: to, seq });
-        insert(&mut self.nodes[to as usize].inn, Adj { time, amount, peer: from, seq });
+        for node in [from, to] {
+            let n = &mut self.nodes[node as usize];
+            n.last = n.last.max(time);
+        }
+        if self.kept.out {
+            insert(&mut self.nodes[from as usize].out, Adj { time, amount, peer: to, seq });
+        }
+        if self.kept.inn {
+            insert(&mut self.nodes[to as usize].inn, Adj { time, amount, peer: from, seq });
+        }
+        if self.kept != Lists::BOTH {
+            self.sweep_one();
+        }
         (from, to, seq)
     }
 
@@ -311,6 +403,7 @@ impl TemporalGraph {
     pub fn prefetch_latest(&self, keyed: Keyed) {
         if let Some(n) = self.locate(keyed).map(|node| &self.nodes[node as usize]) {
             for list in [&n.out, &n.inn] {
+                // A list not kept is empty.
                 if let Some(last) = list.back() {
                     crate::features::prefetch(last);
                 }
@@ -321,8 +414,12 @@ impl TemporalGraph {
     /// Starts loading the nodes of the edges that expire when an edge at `time` arrives (up to `most`).
     pub fn prefetch_expiring(&self, time: i64, most: usize) {
         for (debtor, creditor) in self.expiring(time, most) {
-            for n in [debtor, creditor] {
-                crate::features::prefetch(n);
+            // Expiring reads the nodes of the lists it trims.
+            if self.kept.out {
+                crate::features::prefetch(debtor);
+            }
+            if self.kept.inn {
+                crate::features::prefetch(creditor);
             }
         }
     }
@@ -331,10 +428,9 @@ impl TemporalGraph {
     /// fronts of the lists those edges leave (the debtor's outgoing, the creditor's incoming).
     pub fn prefetch_expiring_lists(&self, time: i64, most: usize) {
         for (debtor, creditor) in self.expiring(time, most) {
-            if let Some(first) = debtor.out.front() {
-                crate::features::prefetch(first);
-            }
-            if let Some(first) = creditor.inn.front() {
+            // A list not kept is not read: its node need not be loaded.
+            let fronts = [(self.kept.out, &debtor.out), (self.kept.inn, &creditor.inn)];
+            for first in fronts.into_iter().filter(|(kept, _)| *kept).filter_map(|(_, list)| list.front()) {
                 crate::features::prefetch(first);
             }
         }
@@ -356,11 +452,13 @@ impl TemporalGraph {
         }
         let node = match self.free.pop() {
             Some(node) => {
-                self.nodes[node as usize].key = CompactString::from(key);
+                let n = &mut self.nodes[node as usize];
+                n.key = CompactString::from(key);
+                n.last = i64::MIN;
                 node
             }
             None => {
-                self.nodes.push(Node { key: CompactString::from(key), ..Node::default() });
+                self.nodes.push(Node { key: CompactString::from(key), last: i64::MIN, ..Node::default() });
                 (self.nodes.len() - 1) as u32
             }
         };
@@ -379,9 +477,14 @@ impl TemporalGraph {
             self.records.pop_front();
             self.first_seq = self.first_seq.wrapping_add(1);
             // The edge is in its debtor's outgoing list and its creditor's incoming one; an entry of the
-            // other lists goes when its own record does (entries before it, being older, go with it).
-            self.trim(debtor, Side::Out, start);
-            self.trim(creditor, Side::In, start);
+            // other lists goes when its own record does (entries before it, being older, go with it). A node
+            // whose lists are not kept is forgotten by the sweep instead.
+            if self.kept.out {
+                self.trim(debtor, Side::Out, start);
+            }
+            if self.kept.inn {
+                self.trim(creditor, Side::In, start);
+            }
         }
     }
 
@@ -396,15 +499,35 @@ impl TemporalGraph {
         while list.front().is_some_and(|a| a.time <= start) {
             list.pop_front();
         }
-        if n.out.is_empty() && n.inn.is_empty() && !n.key.is_empty() {
-            let key = std::mem::take(&mut n.key);
-            n.out = VecDeque::new();
-            n.inn = VecDeque::new();
-            self.index.remove(key.as_str());
-            self.free.push(node);
+        if n.out.is_empty() && n.inn.is_empty() && n.last <= start && !n.key.is_empty() {
+            self.forget(node);
         } else if n.out.capacity() > 2 * n.out.len() + 8 || n.inn.capacity() > 2 * n.inn.len() + 8 {
             n.out.shrink_to(n.out.len() + n.out.len() / 4 + 2);
             n.inn.shrink_to(n.inn.len() + n.inn.len() / 4 + 2);
+        }
+    }
+
+    /// Forgets a node (its slot is reused).
+    fn forget(&mut self, node: u32) {
+        let n = &mut self.nodes[node as usize];
+        let key = std::mem::take(&mut n.key);
+        n.out = VecDeque::new();
+        n.inn = VecDeque::new();
+        self.index.remove(key.as_str());
+        self.free.push(node);
+    }
+
+    /// Looks at the next node slot, in order, and forgets its node if every edge of it has left the horizon:
+    /// once per edge while a list is not kept (a node is then not always trimmed when its last edge goes).
+    fn sweep_one(&mut self) {
+        if self.nodes.is_empty() {
+            return;
+        }
+        self.sweep = if self.sweep + 1 < self.nodes.len() { self.sweep + 1 } else { 0 };
+        let start = self.watermark.saturating_sub(self.horizon);
+        let n = &self.nodes[self.sweep];
+        if !n.key.is_empty() && n.inn.is_empty() && n.out.is_empty() && n.last <= start {
+            self.forget(self.sweep as u32);
         }
     }
 
