@@ -43,19 +43,21 @@ pub(crate) enum Side {
     Out,
 }
 
-/// A node: an account's edges within the horizon.
+/// A node: an account's edges within the horizon. Laid out so that its key, its incoming list and its latest
+/// time share one cache line (what the mule chains and the default rules read), the outgoing list the next.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[repr(C, align(64))]
 pub struct Node {
     /// The account's id.
     pub key: CompactString,
-    /// Edges it pays, oldest first.
-    pub out: VecDeque<Adj>,
     /// Edges it is paid, oldest first.
     pub inn: VecDeque<Adj>,
     /// The time of its latest edge, either way: a node is forgotten only once this has left the horizon, so
     /// that its number names one account while any of its edges is held (the rings count accounts by it).
     #[serde(default)]
     pub last: i64,
+    /// Edges it pays, oldest first.
+    pub out: VecDeque<Adj>,
 }
 
 impl Node {
@@ -146,6 +148,9 @@ struct Record {
     /// Hops of the mule chain this edge ends (see the chain detector).
     chain: u8,
 }
+
+/// How many nodes ahead the sweep requests the node it will look at.
+const SWEEP_AHEAD: usize = 4;
 
 /// No hint: the key alone finds the node.
 pub const NO_HINT: u32 = u32::MAX;
@@ -499,11 +504,13 @@ impl TemporalGraph {
         while list.front().is_some_and(|a| a.time <= start) {
             list.pop_front();
         }
-        if n.out.is_empty() && n.inn.is_empty() && n.last <= start && !n.key.is_empty() {
+        // The trimmed list only is shrunk, so that the other (on the node's other line) is not read.
+        if list.capacity() > 2 * list.len() + 8 {
+            list.shrink_to(list.len() + list.len() / 4 + 2);
+        }
+        // Read in the order of the node's lines: a node whose latest edge is held is seen alive from the first.
+        if n.last <= start && n.inn.is_empty() && n.out.is_empty() && !n.key.is_empty() {
             self.forget(node);
-        } else if n.out.capacity() > 2 * n.out.len() + 8 || n.inn.capacity() > 2 * n.inn.len() + 8 {
-            n.out.shrink_to(n.out.len() + n.out.len() / 4 + 2);
-            n.inn.shrink_to(n.inn.len() + n.inn.len() / 4 + 2);
         }
     }
 
@@ -524,9 +531,14 @@ impl TemporalGraph {
             return;
         }
         self.sweep = if self.sweep + 1 < self.nodes.len() { self.sweep + 1 } else { 0 };
+        // One node per edge is too slow a stream for the hardware to see: the node a few edges on is requested.
+        if let Some(ahead) = self.nodes.get(self.sweep + SWEEP_AHEAD) {
+            crate::features::prefetch(ahead);
+        }
         let start = self.watermark.saturating_sub(self.horizon);
         let n = &self.nodes[self.sweep];
-        if !n.key.is_empty() && n.inn.is_empty() && n.out.is_empty() && n.last <= start {
+        // Read in the order of the node's lines: most nodes are seen to be alive from the first.
+        if n.last <= start && !n.key.is_empty() && n.inn.is_empty() && n.out.is_empty() {
             self.forget(self.sweep as u32);
         }
     }
