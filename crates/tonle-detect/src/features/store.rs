@@ -240,8 +240,8 @@ pub struct MemoryReport {
 
 const NO_ENTITY: u32 = u32::MAX;
 
-/// How many entities ahead a housekeeping pass requests the oldest event of the entity it will visit.
-const VISIT_AHEAD: usize = 4;
+/// Housekeeping visits entities in groups, once every this many events (see [`FeatureStore::move_anchors`]).
+const VISIT_GROUP: usize = 8;
 
 /// The most entities a store numbers (counterparty keys hold an entity number and a side in 32 bits).
 pub const MAX_ENTITIES: usize = (1 << 31) - 1;
@@ -858,19 +858,17 @@ impl FeatureStore {
                 }
             }
             Some(before) => {
-                // Enough entities per event to finish within `sweep_every` events.
-                let per_event = self.entities.len() / self.sweep_every as usize + 1;
-                let end = (self.cursor + per_event).min(self.entities.len());
+                // Entities are visited in groups every `VISIT_GROUP` events, enough to finish within
+                // `sweep_every` events (and a group).
+                if !self.observed.is_multiple_of(VISIT_GROUP as u64) {
+                    return;
+                }
+                let per_group = (self.entities.len() / self.sweep_every as usize + 1) * VISIT_GROUP;
+                let end = (self.cursor + per_group).min(self.entities.len());
                 for id in self.cursor..end {
-                    // The pass reads the entities in order, but each one's oldest event is anywhere in the
-                    // reservoir: it is requested a few visits ahead.
-                    if let Some(ahead) = self.entities.get(id + VISIT_AHEAD) {
-                        if let Some(record) = self.reservoir.at(ahead.anchor) {
-                            prefetch(record);
-                        }
-                    }
                     self.visit(id, before);
                 }
+                self.move_anchors(self.cursor..end, before);
                 self.cursor = end;
                 if self.cursor == self.entities.len() {
                     self.reservoir.drop_older(before);
@@ -880,8 +878,43 @@ impl FeatureStore {
         }
     }
 
-    /// One entity's part of a pass: removes from its windows, maxima and chain anchor the events before
-    /// `before` (which the pass will drop), and forgets its links to events dropped by earlier passes.
+    /// A group's part of a pass: moves each entity's chain anchor past its events before `before` (which the
+    /// pass will drop). Each step of a walk along a chain waits for one event, old and out of the cache; the
+    /// group's walks take their steps in turn, so that their waits overlap.
+    fn move_anchors(&mut self, ids: std::ops::Range<usize>, before: i64) {
+        let reservoir = &self.reservoir;
+        for group in self.entities[ids].chunks_mut(64) {
+            // Bit i: entity i's walk goes on.
+            let mut walking: u64 = if group.len() == 64 { u64::MAX } else { (1 << group.len()) - 1 };
+            while walking != 0 {
+                for (i, entity) in group.iter_mut().enumerate() {
+                    if walking & (1 << i) == 0 {
+                        continue;
+                    }
+                    let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) else {
+                        walking &= !(1 << i);
+                        continue;
+                    };
+                    entity.before_anchor = entity.before_anchor.max(record.time);
+                    let slot = slot_of(entity.anchor);
+                    entity.anchor = record.next[slot];
+                    // An account's next event stays if its time to the second says so: it need not be loaded.
+                    if slot < 2 && (record.next_second[slot] as i64) * 1000 >= before {
+                        walking &= !(1 << i);
+                    }
+                }
+            }
+            for entity in group.iter_mut() {
+                if !reservoir.holds(entity.anchor) {
+                    entity.anchor = NO_LINK;
+                }
+            }
+        }
+    }
+
+    /// One entity's part of a pass: removes from its windows and maxima the events before `before` (which
+    /// the pass will drop), and forgets its links to events dropped by earlier passes; its anchor is moved
+    /// by [`FeatureStore::move_anchors`].
     fn visit(&mut self, id: usize, before: i64) {
         let reservoir = &self.reservoir;
         let entity = &mut self.entities[id];
@@ -895,21 +928,9 @@ impl FeatureStore {
             entity.maxima.expire(&self.maxima_layout, side, before - 1);
         }
         entity.maxima.shrink();
-        while let Some(record) = reservoir.at(entity.anchor).filter(|r| r.time < before) {
-            entity.before_anchor = entity.before_anchor.max(record.time);
-            let slot = slot_of(entity.anchor);
-            entity.anchor = record.next[slot];
-            // An account's next event stays if its time to the second says so: it need not be loaded.
-            if slot < 2 && (record.next_second[slot] as i64) * 1000 >= before {
-                break;
-            }
-        }
         entity.counterparties.retain(|l| reservoir.holds(l), |l| link_key(reservoir, l));
         if !reservoir.holds(entity.head) {
             entity.head = NO_LINK;
-        }
-        if !reservoir.holds(entity.anchor) {
-            entity.anchor = NO_LINK;
         }
     }
 
