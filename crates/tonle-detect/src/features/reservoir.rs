@@ -66,6 +66,15 @@ pub struct Record {
     pub latest: u8,
 }
 
+impl Record {
+    /// Whether the next event after `slot` is known, without loading it, to be later than `start`: an
+    /// account slot's next event whose time to the second says so ([`Record::next_second`]).
+    #[inline]
+    pub fn next_after(&self, slot: usize, start: i64) -> bool {
+        slot < 2 && (self.next_second[slot] as i64) * 1000 > start
+    }
+}
+
 /// Events in arrival order, numbered from 0; the oldest are dropped when no window can need them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Reservoir {

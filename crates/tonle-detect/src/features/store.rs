@@ -532,9 +532,8 @@ impl FeatureStore {
                         let tail = entity.tails[h];
                         if let Some(record) = self.reservoir.at(tail).filter(|r| r.time <= start) {
                             let slot = slot_of(tail);
-                            // An account's next event is read only if its time to the second does not show
-                            // that it stays (see `expire`).
-                            let read = slot >= 2 || (record.next_second[slot] as i64) * 1000 <= start;
+                            // The next event is read only if it is not known to stay (see `expire`).
+                            let read = !record.next_after(slot, start);
                             if let Some(next) = self.reservoir.at(record.next[slot]).filter(|_| read) {
                                 prefetch(next);
                             }
@@ -898,8 +897,8 @@ impl FeatureStore {
                     entity.before_anchor = entity.before_anchor.max(record.time);
                     let slot = slot_of(entity.anchor);
                     entity.anchor = record.next[slot];
-                    // An account's next event stays if its time to the second says so: it need not be loaded.
-                    if slot < 2 && (record.next_second[slot] as i64) * 1000 >= before {
+                    // A next event known to stay (at or after `before`) need not be loaded.
+                    if record.next_after(slot, before - 1) {
                         walking &= !(1 << i);
                     }
                 }
@@ -1028,12 +1027,10 @@ fn expire(tail: &mut Link, bound: &mut u32, window: &mut Window, reservoir: &Res
             window.distinct[side] -= 1;
         }
         *tail = record.next[slot];
-        if slot < 2 && *tail != NO_LINK {
-            // An account's next event: its time is known to the second from this one.
+        if *tail != NO_LINK && record.next_after(slot, start) {
+            // It stays, known without loading it: its time to the second is the bound.
             *bound = record.next_second[slot];
-            if (*bound as i64) * 1000 > start {
-                return;
-            }
+            return;
         }
     }
     // The chain ran out: every event left the window.

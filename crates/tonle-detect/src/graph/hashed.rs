@@ -1,7 +1,7 @@
 //! A table keyed by 64-bit hashes whose slot can be loaded into the cache ahead of a lookup: open addressing
-//! with linear probing, each key beside its value (one cache line holds both). A std `HashMap` does not say where a key's slot is, so
-//! a stream can only start loading it by looking it up, which waits for the memory; this table gives the
-//! address from the key alone ([`HashedTable::prefetch`]).
+//! with linear probing, each key beside its value (one cache line holds both). A std `HashMap` does not say
+//! where a key's slot is, so a stream can only start loading it by looking it up, which waits for the memory;
+//! this table gives the address from the key alone ([`HashedTable::prefetch`]).
 //!
 //! Keys are hashes already (the caller's); key 0 marks an empty slot, so a key of 0 is stored as 1 (one more
 //! collision in 2^64). The table grows at 7/8 full; removal shifts the probe run back (no tombstones).
