@@ -61,6 +61,12 @@ pub struct Node {
 }
 
 impl Node {
+    /// Whether it is a live node with no edge left after `start` (to be forgotten). Read in the order of its
+    /// lines: a node whose latest edge is held is seen alive from the first.
+    fn is_dead(&self, start: i64) -> bool {
+        self.last <= start && self.inn.is_empty() && self.out.is_empty() && !self.key.is_empty()
+    }
+
     /// Its outgoing edges with time in `(after, before)`, oldest first.
     pub fn out_between(&self, after: i64, before: i64) -> Iter<'_, Adj> {
         between(&self.out, after, before)
@@ -407,11 +413,10 @@ impl TemporalGraph {
     #[inline]
     pub fn prefetch_latest(&self, keyed: Keyed) {
         if let Some(n) = self.locate(keyed).map(|node| &self.nodes[node as usize]) {
-            for list in [&n.out, &n.inn] {
-                // A list not kept is empty.
-                if let Some(last) = list.back() {
-                    crate::features::prefetch(last);
-                }
+            // A list not kept is not read: the outgoing one is on the node's second line.
+            let lists = [(self.kept.out, &n.out), (self.kept.inn, &n.inn)];
+            for last in lists.into_iter().filter(|(kept, _)| *kept).filter_map(|(_, list)| list.back()) {
+                crate::features::prefetch(last);
             }
         }
     }
@@ -508,8 +513,7 @@ impl TemporalGraph {
         if list.capacity() > 2 * list.len() + 8 {
             list.shrink_to(list.len() + list.len() / 4 + 2);
         }
-        // Read in the order of the node's lines: a node whose latest edge is held is seen alive from the first.
-        if n.last <= start && n.inn.is_empty() && n.out.is_empty() && !n.key.is_empty() {
+        if n.is_dead(start) {
             self.forget(node);
         }
     }
@@ -536,9 +540,7 @@ impl TemporalGraph {
             crate::features::prefetch(ahead);
         }
         let start = self.watermark.saturating_sub(self.horizon);
-        let n = &self.nodes[self.sweep];
-        // Read in the order of the node's lines: most nodes are seen to be alive from the first.
-        if n.last <= start && !n.key.is_empty() && n.inn.is_empty() && n.out.is_empty() {
+        if self.nodes[self.sweep].is_dead(start) {
             self.forget(self.sweep as u32);
         }
     }
